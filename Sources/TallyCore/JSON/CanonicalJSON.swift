@@ -1,0 +1,117 @@
+/// The canonical text of a JSON value: object keys sorted by code point, no
+/// whitespace, strings with minimal escapes, numbers normalised by value.
+///
+/// Two values are equal under contract §10 exactly when their canonical texts
+/// are equal, so the journal stores this text and compares and hashes it.
+public enum CanonicalJSON {
+    /// Writes `value` canonically.
+    public static func encode(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the canonical UTF-8 bytes of `value` to `out`.
+    public static func write(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: number(n.literal).utf8)
+        case .string(let s): writeString(s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            // UTF-8 byte order is code point order.
+            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (i, member) in sorted.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `text` as a JSON string literal with the minimal escapes.
+    public static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string literal for `text` (minimal escapes).
+    public static func quoted(_ text: String) -> String {
+        var out: [UInt8] = []
+        writeString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical form of a valid JSON number literal: integers in plain
+    /// decimal (up to 21 digits), anything else as `DIGITSeEXP` with no
+    /// leading or trailing zeros in DIGITS. `-0`, `0.0` and `0e5` are `0`.
+    public static func number(_ literal: String) -> String {
+        var negative = false
+        var digits: [UInt8] = []
+        var exponent = 0
+        var fractionDigits = 0
+        var inFraction = false
+        var iterator = literal.utf8.makeIterator()
+        var expNegative = false
+        var expValue = 0
+        var inExponent = false
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "-") where !inExponent: negative = true
+            case UInt8(ascii: "-"): expNegative = true
+            case UInt8(ascii: "+"): break
+            case UInt8(ascii: "."): inFraction = true
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+            default:
+                if inExponent {
+                    // Saturate: exponents this large only need to compare equal to themselves.
+                    if expValue < 1_000_000_000_000 { expValue = expValue * 10 + Int(byte - 0x30) }
+                } else {
+                    if digits.isEmpty && byte == 0x30 {
+                        if inFraction { fractionDigits += 1 }
+                        continue
+                    }
+                    digits.append(byte)
+                    if inFraction { fractionDigits += 1 }
+                }
+            }
+        }
+        exponent = (expNegative ? -expValue : expValue) - fractionDigits
+        while let last = digits.last, last == 0x30 { digits.removeLast(); exponent += 1 }
+        if digits.isEmpty { return "0" }
+        var out = negative ? "-" : ""
+        if exponent >= 0 && digits.count + exponent <= 21 {
+            out += String(decoding: digits, as: UTF8.self)
+            out += String(repeating: "0", count: exponent)
+        } else {
+            out += String(decoding: digits, as: UTF8.self) + "e" + String(exponent)
+        }
+        return out
+    }
+}

@@ -1,0 +1,211 @@
+import TallyCore
+import TallySQLite
+
+/// One row of the journal's `events` table: the envelope, the canonical data,
+/// and the typed columns that replay and lookups read instead of JSON.
+struct EventRecord: Equatable {
+    var id: String
+    var type: Int64
+    var occurredUs: Int64
+    var occurredAt: String
+    var source: String
+    var data: String
+    var orderID: String?
+    var sku: String?
+    var location: String?
+    var code: String?
+    var fulfillmentID: String?
+    var refundID: String?
+    var snapshotID: String?
+    var currency: String?
+    var amount: Int64?
+    var compareAt: Int64?
+    var usageLimit: Int64?
+    var restock: Int64?
+    var reason: String?
+    var kind: String?
+    var status: String?
+    var startsUs: Int64?
+    var endsUs: Int64?
+    var customerEmail: String?
+    var carrier: String?
+    var trackingNumber: String?
+    var ref: String?
+    var label: String?
+    var storeDigest: String?
+    var lines: [UInt8]?
+    var discountCodes: [UInt8]?
+
+    /// The column list in the order of `bind` and `init(row:)`, after `seq` and `recorded_us`.
+    static let columns = [
+        "id", "id_key", "type", "occurred_us", "occurred_at", "source", "data",
+        "order_id", "sku", "location", "code", "fulfillment_id", "refund_id", "snapshot_id",
+        "currency", "amount", "compare_at", "usage_limit", "restock", "reason", "kind", "status",
+        "starts_us", "ends_us", "customer_email", "carrier", "tracking_number", "ref", "label", "store_digest",
+        "lines", "discount_codes",
+    ]
+
+    /// `seq, recorded_us, <columns>, hash`: what verify and full reads select.
+    static let selectList = "seq, recorded_us, " + columns.joined(separator: ", ") + ", hash"
+
+    init(_ event: Event) {
+        id = event.id.rawValue
+        type = Int64(event.type.code)
+        occurredUs = event.occurredAt.microseconds
+        occurredAt = event.occurredAtText
+        source = event.source
+        data = event.canonicalData
+        switch event.payload {
+        case .priceChanged(let p):
+            sku = p.sku.rawValue; amount = p.price; currency = p.currency; compareAt = p.compareAt
+        case .inventorySet(let p):
+            sku = p.sku.rawValue; location = p.location.rawValue; amount = p.available; reason = p.reason.rawValue
+        case .inventoryAdjusted(let p):
+            sku = p.sku.rawValue; location = p.location.rawValue; amount = p.delta; reason = p.reason.rawValue; ref = p.ref
+        case .discountUpserted(let p):
+            code = p.code.rawValue; kind = p.kind.rawValue; amount = p.value; status = p.status.rawValue
+            startsUs = p.startsAt?.microseconds; endsUs = p.endsAt?.microseconds; usageLimit = p.usageLimit
+        case .discountDeleted(let c):
+            code = c.rawValue
+        case .orderPlaced(let p):
+            orderID = p.orderID.rawValue; location = p.location.rawValue; currency = p.currency
+            lines = Packing.pack(p.lines); amount = p.total; customerEmail = p.customerEmail
+            discountCodes = p.discountCodes.isEmpty ? nil : Packing.pack(p.discountCodes)
+        case .orderCancelled(let p):
+            orderID = p.orderID.rawValue; restock = p.restock ? 1 : 0; reason = p.reason
+        case .orderRefunded(let p):
+            orderID = p.orderID.rawValue; refundID = p.refundID.rawValue; amount = p.amount; lines = Packing.pack(p.lines)
+        case .fulfillmentCreated(let p):
+            fulfillmentID = p.fulfillmentID.rawValue; orderID = p.orderID.rawValue; location = p.location.rawValue
+            lines = Packing.pack(p.lines); carrier = p.carrier; trackingNumber = p.trackingNumber
+        case .fulfillmentCancelled(let f):
+            fulfillmentID = f.rawValue
+        case .snapshotTaken(let p):
+            snapshotID = p.snapshotID.rawValue; label = p.label; storeDigest = p.storeDigest
+        case .restorePerformed(let s):
+            snapshotID = s.rawValue
+        }
+    }
+
+    /// Reads a row selected with `selectList`, columns starting at `first` (the `id` column).
+    init(row s: Statement, first: Int32 = 2) {
+        var i = first
+        func next() -> Int32 { defer { i += 1 }; return i }
+        id = s.text(next()); _ = next() // id_key is derived, not stored in the record
+        type = s.int64(next()); occurredUs = s.int64(next()); occurredAt = s.text(next())
+        source = s.text(next()); data = s.text(next())
+        orderID = s.optionalText(next()); sku = s.optionalText(next()); location = s.optionalText(next())
+        code = s.optionalText(next()); fulfillmentID = s.optionalText(next()); refundID = s.optionalText(next())
+        snapshotID = s.optionalText(next()); currency = s.optionalText(next())
+        amount = s.optionalInt64(next()); compareAt = s.optionalInt64(next()); usageLimit = s.optionalInt64(next())
+        restock = s.optionalInt64(next()); reason = s.optionalText(next()); kind = s.optionalText(next())
+        status = s.optionalText(next()); startsUs = s.optionalInt64(next()); endsUs = s.optionalInt64(next())
+        customerEmail = s.optionalText(next()); carrier = s.optionalText(next()); trackingNumber = s.optionalText(next())
+        ref = s.optionalText(next()); label = s.optionalText(next()); storeDigest = s.optionalText(next())
+        let linesIndex = next()
+        lines = s.isNull(linesIndex) ? nil : s.blob(linesIndex)
+        let codesIndex = next()
+        discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
+    }
+
+    /// Binds the record's columns starting at parameter `first`.
+    func bind(to s: Statement, first: Int32) {
+        var i = first
+        func next() -> Int32 { defer { i += 1 }; return i }
+        s.bind(id, at: next()); s.bind(idKey(id), at: next()); s.bind(type, at: next())
+        s.bind(occurredUs, at: next()); s.bind(occurredAt, at: next()); s.bind(source, at: next()); s.bind(data, at: next())
+        s.bind(orderID, at: next()); s.bind(sku, at: next()); s.bind(location, at: next()); s.bind(code, at: next())
+        s.bind(fulfillmentID, at: next()); s.bind(refundID, at: next()); s.bind(snapshotID, at: next())
+        s.bind(currency, at: next()); s.bind(amount, at: next()); s.bind(compareAt, at: next()); s.bind(usageLimit, at: next())
+        s.bind(restock, at: next()); s.bind(reason, at: next()); s.bind(kind, at: next()); s.bind(status, at: next())
+        s.bind(startsUs, at: next()); s.bind(endsUs, at: next()); s.bind(customerEmail, at: next())
+        s.bind(carrier, at: next()); s.bind(trackingNumber, at: next()); s.bind(ref, at: next())
+        s.bind(label, at: next()); s.bind(storeDigest, at: next())
+        s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next())
+    }
+
+    /// The bytes the hash chain covers for this row: seq, recorded_us and every
+    /// stored column, each tagged and length-prefixed so no two rows share an encoding.
+    func hashMaterial(seq: Int64, recordedUs: Int64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + data.utf8.count + (lines?.count ?? 0))
+        func int(_ v: Int64?) {
+            guard let v else { out.append(0); return }
+            out.append(1)
+            withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+        }
+        func bytes<C: Collection>(_ tag: UInt8, _ v: C?) where C.Element == UInt8 {
+            guard let v else { out.append(0); return }
+            out.append(tag)
+            withUnsafeBytes(of: UInt32(v.count).bigEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: v)
+        }
+        func text(_ v: String?) { bytes(2, v?.utf8) }
+        int(seq); int(recordedUs)
+        text(id); int(type); int(occurredUs); text(occurredAt); text(source); text(data)
+        text(orderID); text(sku); text(location); text(code); text(fulfillmentID); text(refundID); text(snapshotID)
+        text(currency); int(amount); int(compareAt); int(usageLimit); int(restock); text(reason); text(kind); text(status)
+        int(startsUs); int(endsUs); text(customerEmail); text(carrier); text(trackingNumber); text(ref); text(label); text(storeDigest)
+        bytes(3, lines); bytes(3, discountCodes)
+        return out
+    }
+
+    /// The typed payload, rebuilt from the columns without reading JSON. Nil for a row
+    /// whose columns do not form a valid payload (only a tampered journal has one).
+    func payload() -> EventPayload? {
+        guard let type = EventType(code: Int(type)) else { return nil }
+        func ts(_ us: Int64?) -> Timestamp? { us.map(Timestamp.init(microseconds:)) }
+        switch type {
+        case .priceChanged:
+            guard let sku, let amount, let currency else { return nil }
+            return .priceChanged(PriceChanged(sku: SKU(sku), price: amount, currency: currency, compareAt: compareAt))
+        case .inventorySet:
+            guard let sku, let location, let amount, let reason = reason.flatMap(InventorySetReason.init(rawValue:)) else { return nil }
+            return .inventorySet(InventorySet(sku: SKU(sku), location: Location(location), available: amount, reason: reason))
+        case .inventoryAdjusted:
+            guard let sku, let location, let amount, let reason = reason.flatMap(InventoryAdjustReason.init(rawValue:)) else { return nil }
+            return .inventoryAdjusted(InventoryAdjusted(sku: SKU(sku), location: Location(location), delta: amount, reason: reason, ref: ref))
+        case .discountUpserted:
+            guard let code, let amount, let kind = kind.flatMap(DiscountKind.init(rawValue:)),
+                  let status = status.flatMap(DiscountStatus.init(rawValue:)) else { return nil }
+            return .discountUpserted(DiscountUpserted(code: DiscountCode(code), kind: kind, value: amount, status: status,
+                                                      startsAt: ts(startsUs), endsAt: ts(endsUs), usageLimit: usageLimit))
+        case .discountDeleted:
+            guard let code else { return nil }
+            return .discountDeleted(DiscountCode(code))
+        case .orderPlaced:
+            guard let orderID, let location, let currency, let amount,
+                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.orderLines($0) } }) else { return nil }
+            let codes = discountCodes.flatMap { bytes in bytes.withUnsafeBytes { Packing.strings($0) } } ?? []
+            return .orderPlaced(OrderPlaced(orderID: OrderID(orderID), location: Location(location), currency: currency,
+                                            lines: lines, total: amount, customerEmail: customerEmail, discountCodes: codes))
+        case .orderCancelled:
+            guard let orderID, let restock else { return nil }
+            return .orderCancelled(OrderCancelled(orderID: OrderID(orderID), restock: restock != 0, reason: reason))
+        case .orderRefunded:
+            guard let orderID, let refundID, let amount,
+                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.refundLines($0) } }) else { return nil }
+            return .orderRefunded(OrderRefunded(orderID: OrderID(orderID), refundID: RefundID(refundID), amount: amount, lines: lines))
+        case .fulfillmentCreated:
+            guard let fulfillmentID, let orderID, let location,
+                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.fulfillmentLines($0) } }) else { return nil }
+            return .fulfillmentCreated(FulfillmentCreated(fulfillmentID: FulfillmentID(fulfillmentID), orderID: OrderID(orderID),
+                                                          location: Location(location), lines: lines, carrier: carrier, trackingNumber: trackingNumber))
+        case .fulfillmentCancelled:
+            guard let fulfillmentID else { return nil }
+            return .fulfillmentCancelled(FulfillmentID(fulfillmentID))
+        case .snapshotTaken:
+            guard let snapshotID else { return nil }
+            return .snapshotTaken(SnapshotTaken(snapshotID: SnapshotID(snapshotID), label: label, storeDigest: storeDigest))
+        case .restorePerformed:
+            guard let snapshotID else { return nil }
+            return .restorePerformed(SnapshotID(snapshotID))
+        }
+    }
+
+    /// The full event, or nil for a row that does not decode.
+    func event() -> Event? {
+        guard let payload = payload(), let occurred = Optional(Timestamp(microseconds: occurredUs)) else { return nil }
+        return Event(id: EventID(id), occurredAt: occurred, occurredAtText: occurredAt, source: source, payload: payload, canonicalData: data)
+    }
+}

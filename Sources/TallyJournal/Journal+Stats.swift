@@ -1,0 +1,97 @@
+import TallyCore
+import TallySQLite
+
+/// A marker event (snapshot or restore) as stats and reconcile show it.
+public struct MarkerInfo: Sendable, Equatable {
+    public var seq: Int64
+    public var snapshotID: String
+    public var occurredAt: Timestamp
+    public var label: String?
+    public var storeDigest: String?
+}
+
+/// What `tally stats` reports.
+public struct JournalStats: Sendable, Equatable {
+    public var events: Int64
+    public var lastSeq: Int64
+    public var byType: [EventType: Int64]
+    public var firstOccurredAt: Timestamp?
+    public var lastOccurredAt: Timestamp?
+    public var firstRecordedAt: Timestamp?
+    public var lastRecordedAt: Timestamp?
+    public var lastSnapshot: MarkerInfo?
+    public var lastRestore: MarkerInfo?
+    public var quarantined: Int64
+}
+
+/// One quarantined input line.
+public struct QuarantineEntry: Sendable, Equatable {
+    public var id: Int64
+    public var receivedAt: Timestamp
+    public var input: String
+    public var line: Int64
+    public var eventID: String?
+    public var reason: String
+    public var raw: [UInt8]
+    public var rawBytes: Int64
+}
+
+extension Journal {
+    public func stats() throws(JournalError) -> JournalStats {
+        try wrap { () throws(SQLiteError) in
+            var byType: [EventType: Int64] = [:]
+            var total: Int64 = 0
+            let types = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type")
+            while try types.step() {
+                if let type = EventType(code: Int(types.int64(0))) { byType[type] = types.int64(1) }
+                total += types.int64(1)
+            }
+            let range = try connection.prepare("SELECT min(occurred_us), max(occurred_us), min(recorded_us), max(recorded_us), max(seq) FROM events")
+            try range.step()
+            let ts: (Int32) -> Timestamp? = { range.optionalInt64($0).map(Timestamp.init(microseconds:)) }
+            let quarantined = try connection.scalar("SELECT count(*) FROM quarantine")
+            var count: Int64 = 0
+            if case .integer(let n)? = quarantined { count = n }
+            return JournalStats(
+                events: total, lastSeq: range.optionalInt64(4) ?? 0, byType: byType,
+                firstOccurredAt: ts(0), lastOccurredAt: ts(1), firstRecordedAt: ts(2), lastRecordedAt: ts(3),
+                lastSnapshot: try markers(.snapshotTaken).last, lastRestore: try markers(.restorePerformed).last,
+                quarantined: count)
+        }
+    }
+
+    /// Every marker of `type`, in event-time order.
+    public func markers(_ type: EventType) throws(SQLiteError) -> [MarkerInfo] {
+        precondition(type == .snapshotTaken || type == .restorePerformed, "markers are snapshots and restores")
+        let s = try connection.prepare(
+            "SELECT seq, snapshot_id, occurred_us, label, store_digest FROM events WHERE type = ? ORDER BY occurred_us, seq")
+        s.bind(Int64(type.code), at: 1)
+        var result: [MarkerInfo] = []
+        while try s.step() {
+            result.append(MarkerInfo(seq: s.int64(0), snapshotID: s.text(1), occurredAt: Timestamp(microseconds: s.int64(2)),
+                                     label: s.optionalText(3), storeDigest: s.optionalText(4)))
+        }
+        return result
+    }
+
+    /// Every snapshot and restore marker, in event-time order.
+    public func allMarkers() throws(JournalError) -> (snapshots: [MarkerInfo], restores: [MarkerInfo]) {
+        try wrap { () throws(SQLiteError) in (try markers(.snapshotTaken), try markers(.restorePerformed)) }
+    }
+
+    /// Quarantined lines, oldest first, at most `limit`.
+    public func quarantine(limit: Int, offset: Int = 0) throws(JournalError) -> [QuarantineEntry] {
+        try wrap { () throws(SQLiteError) in
+            let s = try connection.prepare(
+                "SELECT qid, received_us, input, line, event_id, reason, raw, raw_bytes FROM quarantine ORDER BY qid LIMIT ? OFFSET ?")
+            s.bind(Int64(limit), at: 1); s.bind(Int64(offset), at: 2)
+            var result: [QuarantineEntry] = []
+            while try s.step() {
+                result.append(QuarantineEntry(id: s.int64(0), receivedAt: Timestamp(microseconds: s.int64(1)), input: s.text(2),
+                                              line: s.int64(3), eventID: s.optionalText(4), reason: s.text(5), raw: s.blob(6),
+                                              rawBytes: s.int64(7)))
+            }
+            return result
+        }
+    }
+}

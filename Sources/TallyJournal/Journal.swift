@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TallyCore
+import TallySQLite
+
+/// The append-only journal: one SQLite file in WAL mode with a hash chain.
+///
+/// Durability: `journal_mode=WAL` with `synchronous=FULL` makes SQLite fsync
+/// the WAL at every commit, so an append that returned has survived a crash or
+/// a power loss. Each process opens its own `Journal`; writers serialise on
+/// SQLite's write lock (`BEGIN IMMEDIATE` and a busy timeout).
+public final class Journal {
+    public let path: String
+    let connection: Connection
+    let clock: any JournalClock
+    let hasher = SHA256Hasher()
+
+    /// How long a writer waits for another process's transaction.
+    public static let busyTimeoutMilliseconds: Int32 = 60_000
+
+    private init(path: String, connection: Connection, clock: any JournalClock) {
+        self.path = path; self.connection = connection; self.clock = clock
+    }
+
+    /// Creates the journal at `path`, or opens it if it already is one.
+    public static func create(at path: String, clock: any JournalClock = SystemClock()) throws(JournalError) -> Journal {
+        let connection: Connection
+        do throws(SQLiteError) {
+            connection = try Connection(path: path, mode: .readWriteCreate)
+        } catch {
+            throw .notAJournal(path: path, detail: error.message)
+        }
+        let journal = Journal(path: path, connection: connection, clock: clock)
+        try journal.configure()
+        let isNew: Bool
+        do throws(SQLiteError) {
+            isNew = try connection.scalar("SELECT count(*) FROM sqlite_master") == .integer(0)
+        } catch {
+            throw .notAJournal(path: path, detail: error.isNotADatabase ? "the file is not an SQLite database" : error.message)
+        }
+        if !isNew { try journal.checkFormat() }
+        do throws(SQLiteError) {
+            try connection.execute("BEGIN IMMEDIATE")
+            try connection.execute(Schema.create)
+            try connection.execute("""
+                INSERT OR IGNORE INTO journal_meta (key, value) VALUES
+                  ('format', '\(Schema.formatName)'), ('version', '\(Schema.formatVersion)'), ('contract', '1'),
+                  ('head_seq', '0'), ('head_hash', '');
+                """)
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw .notAJournal(path: path, detail: error.message)
+        }
+        return journal
+    }
+
+    /// Opens an existing journal. `readOnly` never writes (verify, stats, reconcile).
+    public static func open(at path: String, readOnly: Bool = false, clock: any JournalClock = SystemClock()) throws(JournalError) -> Journal {
+        guard access(path, F_OK) == 0 else { throw .notFound(path: path) }
+        let connection: Connection
+        do throws(SQLiteError) {
+            connection = try Connection(path: path, mode: readOnly ? .readOnly : .readWrite)
+        } catch {
+            throw .notAJournal(path: path, detail: error.message)
+        }
+        let journal = Journal(path: path, connection: connection, clock: clock)
+        try journal.configure()
+        try journal.checkFormat()
+        return journal
+    }
+
+    private func configure() throws(JournalError) {
+        do throws(SQLiteError) {
+            connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
+            // journal_mode=WAL fails harmlessly on a read-only connection to a WAL file.
+            _ = try? connection.scalar("PRAGMA journal_mode=WAL")
+            try connection.execute("""
+                PRAGMA synchronous=FULL;
+                PRAGMA cache_size=-\(Schema.cacheKibibytes);
+                PRAGMA wal_autocheckpoint=\(Schema.walAutocheckpointPages);
+                PRAGMA foreign_keys=OFF;
+                """)
+        } catch {
+            throw .notAJournal(path: path, detail: error.message)
+        }
+    }
+
+    private func checkFormat() throws(JournalError) {
+        do throws(SQLiteError) {
+            let statement = try connection.prepare("SELECT value FROM journal_meta WHERE key = 'format'")
+            guard try statement.step(), statement.text(0) == Schema.formatName else {
+                throw SQLiteError(extendedCode: 0, message: "no Tally format marker", sql: nil)
+            }
+            let version = try connection.scalar("SELECT value FROM journal_meta WHERE key = 'version'")
+            guard case .text(let v)? = version, Int(v) == Schema.formatVersion else {
+                throw SQLiteError(extendedCode: 0, message: "journal format version \(String(describing: version)) is not \(Schema.formatVersion)", sql: nil)
+            }
+        } catch {
+            throw .notAJournal(path: path, detail: error.isNotADatabase ? "the file is not an SQLite database" : error.message)
+        }
+    }
+
+    func wrap<T>(_ body: () throws(SQLiteError) -> T) throws(JournalError) -> T {
+        do throws(SQLiteError) { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+
+    /// The last seq and its hash (0 and empty for an empty journal).
+    public func head() throws(JournalError) -> (seq: Int64, hash: [UInt8]) {
+        try wrap { () throws(SQLiteError) in
+            let s = try connection.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            guard try s.step() else { return (0, []) }
+            return (s.int64(0), s.blob(1))
+        }
+    }
+
+    /// Moves the WAL's content into the main file (off the append hot path).
+    public func checkpoint() {
+        _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+}

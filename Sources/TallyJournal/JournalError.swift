@@ -1,0 +1,26 @@
+import TallySQLite
+
+/// What can go wrong with a journal file, in words a user can act on.
+public enum JournalError: Error, CustomStringConvertible {
+    /// The file is missing.
+    case notFound(path: String)
+    /// The file exists but is not a Tally journal (or is of a newer format).
+    case notAJournal(path: String, detail: String)
+    /// An input file could not be read.
+    case unreadableInput(path: String, detail: String)
+    /// SQLite failed; the error carries the extended code and the SQL.
+    case sqlite(path: String, SQLiteError)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path):
+            return "\(path): no journal here (create one with `tally init --journal \(path)`)"
+        case .notAJournal(let path, let detail):
+            return "\(path): not a Tally journal: \(detail)"
+        case .unreadableInput(let path, let detail):
+            return "\(path): cannot read: \(detail)"
+        case .sqlite(let path, let error):
+            return "\(path): \(error)"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import CCrypto
+
+/// SHA-256 through the system's libcrypto (OpenSSL): hardware-accelerated and
+/// well kept, where a hand-written Swift SHA-256 would be neither. One hasher
+/// reuses its context; it is not thread-safe.
+final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    init() {
+        guard let context = EVP_MD_CTX_new() else { preconditionFailure("libcrypto could not allocate a digest context") }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// The digest of the concatenation of `parts`.
+    func digest(_ parts: [UInt8]...) -> [UInt8] {
+        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
+        for part in parts {
+            part.withUnsafeBytes { buffer in
+                _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
+            }
+        }
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        out.withUnsafeMutableBufferPointer { buffer in
+            _ = EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        }
+        return out
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A 64-bit key for the idempotency index (FNV-1a with a final mix): 8 bytes
+/// per entry instead of the id's text keeps that index in the page cache.
+/// Collisions are harmless: the id itself is compared on every hit.
+func idKey(_ id: String) -> Int64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in id.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    hash ^= hash >> 33
+    hash &*= 0xFF51_AFD7_ED55_8CCD
+    hash ^= hash >> 33
+    return Int64(bitPattern: hash)
+}

@@ -1,0 +1,86 @@
+/// The journal file's layout (format version 1). All of the journal's DDL lives here.
+enum Schema {
+    static let formatName = "tally-journal"
+    static let formatVersion = 1
+
+    /// The page cache per connection: big enough for the idempotency index of
+    /// tens of millions of events (8-byte keys), small enough for the append memory target.
+    static let cacheKibibytes = 65_536
+
+    /// Pages of WAL before SQLite checkpoints on commit. Larger than the default
+    /// (1,000) so fewer commits pay for a checkpoint; `append` checkpoints when it finishes.
+    static let walAutocheckpointPages = 16_384
+
+    static let create = """
+    CREATE TABLE IF NOT EXISTS journal_meta (
+      key   TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS events (
+      seq             INTEGER PRIMARY KEY,
+      id              TEXT    NOT NULL,
+      id_key          INTEGER NOT NULL,
+      type            INTEGER NOT NULL,
+      occurred_us     INTEGER NOT NULL,
+      occurred_at     TEXT    NOT NULL,
+      recorded_us     INTEGER NOT NULL,
+      source          TEXT    NOT NULL,
+      data            TEXT    NOT NULL,
+      order_id        TEXT,
+      sku             TEXT,
+      location        TEXT,
+      code            TEXT,
+      fulfillment_id  TEXT,
+      refund_id       TEXT,
+      snapshot_id     TEXT,
+      currency        TEXT,
+      amount          INTEGER,
+      compare_at      INTEGER,
+      usage_limit     INTEGER,
+      restock         INTEGER,
+      reason          TEXT,
+      kind            TEXT,
+      status          TEXT,
+      starts_us       INTEGER,
+      ends_us         INTEGER,
+      customer_email  TEXT,
+      carrier         TEXT,
+      tracking_number TEXT,
+      ref             TEXT,
+      label           TEXT,
+      store_digest    TEXT,
+      lines           BLOB,
+      discount_codes  BLOB,
+      hash            BLOB    NOT NULL
+    );
+
+    CREATE INDEX IF NOT EXISTS events_by_id_key ON events (id_key);
+    CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_us, seq);
+    CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, occurred_us) WHERE order_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_sku ON events (sku, occurred_us) WHERE sku IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_fulfillment ON events (fulfillment_id) WHERE fulfillment_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_email ON events (customer_email) WHERE customer_email IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_tracking ON events (tracking_number) WHERE tracking_number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_ref ON events (ref) WHERE ref IS NOT NULL;
+
+    CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be updated'); END;
+    CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
+
+    CREATE TABLE IF NOT EXISTS quarantine (
+      qid          INTEGER PRIMARY KEY,
+      received_us  INTEGER NOT NULL,
+      input        TEXT    NOT NULL,
+      line         INTEGER NOT NULL,
+      event_id     TEXT,
+      reason       TEXT    NOT NULL,
+      raw          BLOB    NOT NULL,
+      raw_bytes    INTEGER NOT NULL
+    );
+    """
+
+    static let insertEvent = "INSERT INTO events (seq, recorded_us, " + EventRecord.columns.joined(separator: ", ")
+        + ", hash) VALUES (" + Array(repeating: "?", count: EventRecord.columns.count + 3).joined(separator: ", ") + ")"
+}

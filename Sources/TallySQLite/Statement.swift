@@ -1,0 +1,119 @@
+import CSQLite
+
+/// A compiled statement. Finalized in `deinit`; one `step` loop maps DONE / ROW / error.
+public final class Statement {
+    let handle: OpaquePointer
+    public let sql: String
+    unowned let connection: Connection
+
+    init(connection: Connection, handle: OpaquePointer, sql: String) {
+        self.connection = connection; self.handle = handle; self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Advances: true when a row is ready, false when done.
+    @discardableResult
+    public func step() throws(SQLiteError) -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw connection.error(rc, sql: sql)
+        }
+    }
+
+    /// Resets for the next execution and clears the bindings.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    // MARK: Binding (1-based indexes, as SQLite numbers parameters)
+
+    public func bind(_ value: Int64, at index: Int32) {
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    public func bind(_ value: Int64?, at index: Int32) {
+        if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    public func bind(_ value: String?, at index: Int32) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        var copy = value
+        copy.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                // An empty string still needs a non-NULL pointer, or SQLite binds NULL.
+                if let base = chars.baseAddress {
+                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), csqlite_transient())
+                } else {
+                    _ = sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                }
+            }
+        }
+    }
+
+    public func bind(blob: [UInt8]?, at index: Int32) {
+        guard let blob else { sqlite3_bind_null(handle, index); return }
+        blob.withUnsafeBytes { buffer in
+            _ = sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(buffer.count), csqlite_transient())
+        }
+    }
+
+    public func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
+
+    public func bind(_ value: SQLiteValue, at index: Int32) {
+        switch value {
+        case .null: bindNull(at: index)
+        case .integer(let v): bind(v, at: index)
+        case .real(let v): sqlite3_bind_double(handle, index, v)
+        case .text(let v): bind(v, at: index)
+        case .blob(let v): bind(blob: v, at: index)
+        }
+    }
+
+    // MARK: Columns (0-based)
+
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    public func columnName(_ index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
+
+    public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
+    public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    public func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
+
+    public func text(_ index: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    public func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+
+    public func blob(_ index: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Calls `body` with the blob's bytes without copying them (valid only inside `body`).
+    public func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// The column as one closed enum value.
+    public func value(at index: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        case SQLITE_TEXT: return .text(text(index))
+        default: return .blob(blob(index))
+        }
+    }
+}

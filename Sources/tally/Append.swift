@@ -1,0 +1,76 @@
+import ArgumentParser
+import TallyCore
+import TallyJournal
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append NDJSON events to the journal (- reads standard input).",
+        discussion: """
+        Valid events are appended in batched, durable transactions; duplicates (same id, same \
+        content) are counted and skipped; invalid lines and conflicts (same id, other content) \
+        are kept in the quarantine with the reason. Exit status: 0 if none rejected, 1 if some \
+        were, 2 if an input could not be read.
+        """)
+
+    @OptionGroup var journalOption: JournalOption
+
+    @Option(help: "Output format: text or json.")
+    var format: TextOrJSON = .text
+
+    @Option(help: ArgumentHelp("Events per transaction (1 to \(AppendRunner.batchSizeMax)).", valueName: "N"))
+    var batchSize: Int = AppendRunner.batchSizeDefault
+
+    @Argument(help: ArgumentHelp("NDJSON files to append; - for standard input.", valueName: "FILE"))
+    var files: [String]
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one FILE (or - for standard input)") }
+        guard (1...AppendRunner.batchSizeMax).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and \(AppendRunner.batchSizeMax)")
+        }
+    }
+
+    func run() throws {
+        let journal = try journalOption.open(readOnly: false)
+        let runner = AppendRunner(journal: journal, batchSize: batchSize)
+        var summary = AppendSummary()
+        var unreadable: [String] = []
+        for file in files {
+            var total: Int?
+            if file != "-" {
+                var info = stat()
+                if stat(file, &info) == 0 { total = Int(info.st_size) }
+            }
+            var progress = Output.Progress(total: total)
+            do {
+                try runner.run(path: file, into: &summary) { progress.show($0, "appending \(file)") }
+            } catch let error as JournalError {
+                if case .unreadableInput = error { unreadable.append("tally: " + error.description) } else { throw CLIFailure.from(error) }
+            }
+            progress.finish()
+        }
+        journal.checkpoint()
+        switch format {
+        case .json:
+            let errors: [JSONValue] = summary.errors.map { rejection in
+                .obj([("line", .int(rejection.line)), ("id", .text(rejection.eventID)), ("message", .string(rejection.message))])
+            }
+            print(JSONWriter.encode(.obj([
+                ("appended", .int(summary.appended)), ("duplicates", .int(summary.duplicates)),
+                ("rejected", .int(summary.rejected)), ("errors", .array(errors)),
+            ]), pretty: false))
+        case .text:
+            for rejection in summary.errors { Output.error(rejection.message) }
+            if summary.rejected > summary.errors.count {
+                Output.error("… and \(summary.rejected - summary.errors.count) more; `tally quarantine` lists them all")
+            }
+            print("appended \(summary.appended), duplicates \(summary.duplicates), rejected \(summary.rejected)")
+        }
+        for message in unreadable { Output.error(message) }
+        if !unreadable.isEmpty { throw CLIFailure(code: 2, message: "") }
+        if summary.rejected > 0 { throw CLIFailure.findings() }
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Terminal output helpers: stdout for results, stderr for messages and progress.
+enum Output {
+    static func error(_ message: String) {
+        writeStderr(message.hasSuffix("\n") ? message : message + "\n")
+    }
+
+    /// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
+    static func writeStderr(_ text: String) {
+        var copy = text
+        copy.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Writes `text` to `path` atomically (temp file, then rename), or to stdout when nil.
+    static func write(_ text: String, to path: String?) throws(CLIFailure) {
+        guard let path else {
+            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            return
+        }
+        let temp = path + ".tmp-\(getpid())"
+        guard let file = fopen(temp, "w") else {
+            throw .usage("tally: cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        var body = text
+        if !body.hasSuffix("\n") { body += "\n" }
+        let ok = body.withCString { fputs($0, file) } >= 0
+        let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
+        fclose(file)
+        guard ok, flushed, rename(temp, path) == 0 else {
+            unlink(temp)
+            throw .usage("tally: cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A one-line progress display on stderr, only when stderr is a terminal.
+    struct Progress {
+        let enabled = Output.stderrIsTerminal
+        let total: Int?
+        var lastShown = 0
+
+        init(total: Int?) { self.total = total }
+
+        mutating func show(_ done: Int, _ what: String) {
+            guard enabled, done - lastShown >= 1 << 20 || done == total else { return }
+            lastShown = done
+            var line = "\r\(what): \(done >> 20) MiB"
+            if let total, total > 0 { line += " of \(total >> 20) MiB (\(done * 100 / total)%)" }
+            Output.writeStderr(line + "   ")
+        }
+
+        func finish() {
+            if enabled && lastShown > 0 { Output.writeStderr("\r\u{1B}[K") }
+        }
+    }
+}

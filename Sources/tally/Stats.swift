@@ -1,0 +1,64 @@
+import ArgumentParser
+import TallyCore
+import TallyJournal
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Counts by type, time range, the last snapshot and restore markers, quarantine size.")
+
+    @OptionGroup var journalOption: JournalOption
+
+    @Option(help: "Output format: text or json.")
+    var format: TextOrJSON = .text
+
+    func run() throws {
+        let journal = try journalOption.open(readOnly: true)
+        let stats = try guarded { try journal.stats() }
+        func marker(_ m: MarkerInfo?) -> JSONValue {
+            guard let m else { return .null }
+            return .obj([("seq", .int(m.seq)), ("snapshot_id", .string(m.snapshotID)), ("occurred_at", .string(m.occurredAt.rfc3339))])
+        }
+        switch format {
+        case .json:
+            print(JSONWriter.encode(.obj([
+                ("journal", .string(journal.path)),
+                ("events", .int(stats.events)), ("last_seq", .int(stats.lastSeq)),
+                ("by_type", .obj(EventType.allCases.map { ($0.rawValue, .int(stats.byType[$0] ?? 0)) })),
+                ("first_occurred_at", .text(stats.firstOccurredAt?.rfc3339)),
+                ("last_occurred_at", .text(stats.lastOccurredAt?.rfc3339)),
+                ("first_recorded_at", .text(stats.firstRecordedAt?.rfc3339)),
+                ("last_recorded_at", .text(stats.lastRecordedAt?.rfc3339)),
+                ("last_snapshot", marker(stats.lastSnapshot)), ("last_restore", marker(stats.lastRestore)),
+                ("quarantined", .int(stats.quarantined)),
+            ])))
+        case .text:
+            print("journal        \(journal.path)")
+            print("events         \(stats.events)" + (stats.events > 0 ? " (seq 1–\(stats.lastSeq))" : ""))
+            if let first = stats.firstOccurredAt, let last = stats.lastOccurredAt {
+                print("occurred       \(first.rfc3339) … \(last.rfc3339)")
+            }
+            if let first = stats.firstRecordedAt, let last = stats.lastRecordedAt {
+                print("recorded       \(first.rfc3339) … \(last.rfc3339)")
+            }
+            print("by type")
+            for type in EventType.allCases {
+                let count = stats.byType[type] ?? 0
+                print("  " + type.rawValue.padding(22) + String(count).leftPadding(10))
+            }
+            func show(_ name: String, _ m: MarkerInfo?) {
+                guard let m else { print(name.padding(15) + "none"); return }
+                print(name.padding(15) + "\(m.snapshotID) at \(m.occurredAt.rfc3339) (seq \(m.seq))")
+            }
+            show("last snapshot", stats.lastSnapshot)
+            show("last restore", stats.lastRestore)
+            print("quarantined    \(stats.quarantined)" + (stats.quarantined > 0 ? " (see `tally quarantine`)" : ""))
+        }
+    }
+}
+
+extension String {
+    /// Pads on the right to `width` characters (never truncates).
+    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+    /// Pads on the left to `width` characters.
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

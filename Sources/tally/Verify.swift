@@ -1,0 +1,37 @@
+import ArgumentParser
+import TallyCore
+import TallyJournal
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that the journal is intact: seqs gapless, nothing changed or removed since it was appended.",
+        discussion: "Exit status: 0 intact, 1 broken (naming the first bad seq), 2 unreadable.")
+
+    @OptionGroup var journalOption: JournalOption
+
+    @Option(help: "Output format: text or json.")
+    var format: TextOrJSON = .text
+
+    func run() throws {
+        let journal = try journalOption.open(readOnly: true)
+        var progress = Output.Progress(total: nil)
+        let report = try guarded { try journal.verify { progress.show(Int($0), "verified events") } }
+        progress.finish()
+        switch format {
+        case .json:
+            print(JSONWriter.encode(.obj([
+                ("report", .string("verify")), ("intact", .bool(report.isIntact)), ("events", .int(report.events)),
+                ("last_seq", .int(report.lastSeq)), ("first_bad_seq", report.firstBadSeq.map { .int($0) } ?? .null),
+                ("problem", .text(report.problem)),
+            ])))
+        case .text:
+            if report.isIntact {
+                print("journal intact: \(report.events) events, seq 1–\(report.lastSeq), hash chain verified")
+            } else {
+                print("journal BROKEN at seq \(report.firstBadSeq.map(String.init) ?? "?"): \(report.problem ?? "")")
+                print("(\(report.events) events before it verified)")
+            }
+        }
+        if !report.isIntact { throw CLIFailure.findings() }
+    }
+}
