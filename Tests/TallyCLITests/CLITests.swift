@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import TallyTestSupport
+
+@Suite("tally binary: init, append, verify, stats, quarantine")
+struct CLITests {
+    let dir = TempDirectory("cli")
+    var journal: String { dir.file("t.journal") }
+
+    @Test("init creates a journal and leaves an existing one as it is")
+    func initCommand() throws {
+        let first = try runTally(["init", "--journal", journal])
+        #expect(first.status == 0)
+        #expect(first.stdout == "journal ready at \(journal) (empty)\n")
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
+        let again = try runTally(["init", "--journal", journal])
+        #expect(again.stdout == "journal ready at \(journal) (13 events; left as it was)\n")
+        dir.remove()
+    }
+
+    @Test("append prints the summary; a second run finds only duplicates")
+    func appendText() throws {
+        _ = try runTally(["init", "--journal", journal])
+        let run = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
+        #expect(run.status == 0)
+        #expect(run.stdout == "appended 13, duplicates 0, rejected 0\n")
+        #expect(run.stderr == "")
+        let again = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
+        #expect(again.stdout == "appended 0, duplicates 13, rejected 0\n")
+        dir.remove()
+    }
+
+    @Test("append --format json lists every rejection and exits 1")
+    func appendJSON() throws {
+        _ = try runTally(["init", "--journal", journal])
+        let input = fixturesPath + "/events/mixed.ndjson"
+        let run = try runTally(["append", "--journal", journal, "--format", "json", input])
+        #expect(run.status == 1)
+        let object = try #require(parseJSONObject(run.stdout))
+        #expect(object["appended"] as? Int == 2)
+        #expect(object["duplicates"] as? Int == 1)
+        #expect(object["rejected"] as? Int == 6)
+        let errors = try #require(object["errors"] as? [[String: Any]])
+        #expect(errors.map { $0["line"] as? Int } == [2, 3, 4, 6, 8, 9])
+        #expect(errors[0]["id"] as? String == "m-2")
+        #expect(errors[0]["message"] as? String == "\(input):2: order.placed: data.lines[1].qty must be an integer ≥ 1, got -2")
+        #expect(errors[4]["id"] is NSNull)
+        dir.remove()
+    }
+
+    @Test("append reads standard input with -")
+    func appendStdin() throws {
+        _ = try runTally(["init", "--journal", journal])
+        let text = try String(contentsOfFile: fixturesPath + "/events/valid.ndjson", encoding: .utf8)
+        let run = try runTally(["append", "--journal", journal, "-"], stdin: text)
+        #expect(run.stdout == "appended 13, duplicates 0, rejected 0\n")
+        dir.remove()
+    }
+
+    @Test("the journal comes from TALLY_JOURNAL or ./tally.journal when --journal is left out")
+    func journalResolution() throws {
+        let viaEnv = try runTally(["init"], environment: ["TALLY_JOURNAL": journal])
+        #expect(viaEnv.status == 0)
+        #expect(FileManager.default.fileExists(atPath: journal))
+        _ = try runTally(["init"], directory: dir.path)
+        #expect(FileManager.default.fileExists(atPath: dir.file("tally.journal")))
+        let stats = try runTally(["stats", "--format", "json"], directory: dir.path)
+        #expect(stats.status == 0)
+        let none = TempDirectory("empty")
+        let missing = try runTally(["stats"], directory: none.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no journal given"))
+        none.remove()
+        dir.remove()
+    }
+
+    @Test("bad usage and unreadable input exit 2 with a clear message")
+    func usageErrors() throws {
+        _ = try runTally(["init", "--journal", journal])
+        let badFlag = try runTally(["append", "--journal", journal, "--bogus", "x"])
+        #expect(badFlag.status == 2)
+        #expect(badFlag.stderr.contains("--bogus"))
+        let unreadable = try runTally(["append", "--journal", journal, dir.file("nope.ndjson")])
+        #expect(unreadable.status == 2)
+        #expect(unreadable.stderr.contains("nope.ndjson: cannot read: No such file or directory"))
+        let noJournal = try runTally(["verify", "--journal", dir.file("missing.journal")])
+        #expect(noJournal.status == 2)
+        #expect(noJournal.stderr.contains("no journal here"))
+        let notJournal = try runTally(["verify", "--journal", fixturesPath + "/events/valid.ndjson"])
+        #expect(notJournal.status == 2)
+        #expect(notJournal.stderr.contains("not a Tally journal"))
+        let badBatch = try runTally(["append", "--journal", journal, "--batch-size", "0", "x"])
+        #expect(badBatch.status == 2)
+        dir.remove()
+    }
+
+    @Test("verify exits 0 on an intact journal and 1 naming the first bad seq")
+    func verify() throws {
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
+        let ok = try runTally(["verify", "--journal", journal])
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "journal intact: 13 events, seq 1–13, hash chain verified\n")
+        try sqlite(journal, "DROP TRIGGER events_no_update; UPDATE events SET amount = 1 WHERE seq = 8;")
+        let broken = try runTally(["verify", "--journal", journal, "--format", "json"])
+        #expect(broken.status == 1)
+        let object = try #require(parseJSONObject(broken.stdout))
+        #expect(object["first_bad_seq"] as? Int == 8)
+        #expect(object["intact"] as? Bool == false)
+        dir.remove()
+    }
+
+    @Test("stats --format json has the contract's fields")
+    func stats() throws {
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/mixed.ndjson"])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
+        let run = try runTally(["stats", "--journal", journal, "--format", "json"])
+        #expect(run.status == 0)
+        let object = try #require(parseJSONObject(run.stdout))
+        #expect(object["events"] as? Int == 15)
+        #expect(object["quarantined"] as? Int == 6)
+        #expect(object["first_occurred_at"] as? String == "2026-11-01T08:00:00Z")
+        #expect(object["last_occurred_at"] as? String == "2026-11-04T16:00:00Z")
+        let byType = try #require(object["by_type"] as? [String: Int])
+        #expect(byType["order.placed"] == 2 && byType["price.changed"] == 2 && byType["inventory.set"] == 2)
+        #expect((object["last_snapshot"] as? [String: Any])?["snapshot_id"] as? String == "nightly-2026-11-04")
+        let text = try runTally(["stats", "--journal", journal])
+        #expect(text.stdout.contains("quarantined    6"))
+        dir.remove()
+    }
+
+    @Test("quarantine lists rejected lines with reason and raw text")
+    func quarantine() throws {
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/mixed.ndjson"])
+        let run = try runTally(["quarantine", "--journal", journal, "--format", "json"])
+        #expect(run.status == 0)
+        let entries = try #require((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [[String: Any]])
+        #expect(entries.count == 6)
+        #expect(entries[4]["raw"] as? String == "not json at all")
+        #expect(entries[4]["line"] as? Int == 8)
+        let text = try runTally(["quarantine", "--journal", journal])
+        #expect(text.stdout.contains("raw (15 bytes): not json at all"))
+        dir.remove()
+    }
+}
+
+/// Runs SQL on a file with the sqlite3 shell when present, else through the tally test hook.
+func sqlite(_ path: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+}

@@ -1,0 +1,75 @@
+import Testing
+import TallyCore
+
+@Suite("Strict JSON parser")
+struct JSONParserTests {
+    @Test("parses nested values and keeps integer literals")
+    func parsesValues() throws {
+        let value = try JSONParser.parse(#"{"a":[1,-0,2.5,true,null,"x\n\u00e9"],"b":{}}"#)
+        guard case .object(let o) = value, case .array(let a)? = o["a"] else { Issue.record("not an object"); return }
+        #expect(a.count == 6)
+        #expect(a[0] == .number(JSONNumber(literal: "1", isIntegerLiteral: true)))
+        if case .number(let n) = a[1] { #expect(n.int64 == 0) }
+        if case .string(let s) = a[5] { #expect(s == "x\né") }
+    }
+
+    @Test("rejects a repeated key in one object", arguments: [#"{"a":1,"a":2}"#, #"{"x":{"k":1,"k":1}}"#, #"{"a":1,"\u0061":2}"#])
+    func repeatedKey(_ text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+        do { _ = try JSONParser.parse(text) } catch { #expect(error.message.contains("repeated key")) }
+    }
+
+    @Test("accepts nesting of 512 and rejects 513")
+    func nestingLimit() throws {
+        let ok = String(repeating: "[", count: 511) + "{}" + String(repeating: "]", count: 511)
+        _ = try JSONParser.parse(ok)
+        let deep = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
+        do { _ = try JSONParser.parse(deep); Issue.record("accepted 513 levels") } catch {
+            #expect(error.message.contains("nesting deeper than 512"))
+        }
+    }
+
+    @Test("rejects escaped unpaired surrogates", arguments: [#""\uD800""#, #""\uDC00""#, #""\uD800\u0041""#, #""\uD83Dx""#])
+    func unpairedSurrogate(_ text: String) {
+        do { _ = try JSONParser.parse(text); Issue.record("accepted \(text)") } catch {
+            #expect(error.message.contains("unpaired surrogate"))
+        }
+    }
+
+    @Test("accepts an escaped surrogate pair")
+    func surrogatePair() throws {
+        #expect(try JSONParser.parse(#""\uD83D\uDE00""#) == .string("😀"))
+    }
+
+    @Test("rejects bytes that are not UTF-8", arguments: [[0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22]] as [[UInt8]])
+    func invalidUTF8(_ bytes: [UInt8]) {
+        do { _ = try JSONParser.parse(bytes); Issue.record("accepted") } catch {
+            #expect(error.message.contains("not UTF-8"))
+        }
+    }
+
+    @Test("rejects malformed JSON", arguments: ["{", "{\"a\":}", "[1,]", "01", "1.", ".5", "+1", "{'a':1}", "\"a\tb\"", "nul", "{} {}", "\"\\x\"", "NaN"])
+    func malformed(_ text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("names a byte-order mark that is not at the start of the input")
+    func byteOrderMarkInside() {
+        do { _ = try JSONParser.parse([0xEF, 0xBB, 0xBF, 0x7B, 0x7D]); Issue.record("accepted") } catch {
+            #expect(error.message.contains("byte-order mark"))
+        }
+    }
+
+    @Test("canonical text ignores key order and whitespace and compares numbers by value")
+    func canonical() throws {
+        let a = try JSONParser.parse(#"{"b": [1.50, "A"], "a": -0}"#)
+        let b = try JSONParser.parse(#"{"a":0,"b":[15e-1,"\u0041"]}"#)
+        #expect(CanonicalJSON.encode(a) == CanonicalJSON.encode(b))
+        #expect(CanonicalJSON.encode(a) == #"{"a":0,"b":[15e-1,"A"]}"#)
+        #expect(CanonicalJSON.number("100") == "100")
+        #expect(CanonicalJSON.number("1E2") == "100")
+        #expect(CanonicalJSON.number("0.05") == "5e-2")
+        #expect(CanonicalJSON.number("1") != CanonicalJSON.number("10"))
+        #expect(try JSONParser.parse("true") != JSONParser.parse("1"))
+    }
+}
