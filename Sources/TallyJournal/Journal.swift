@@ -122,3 +122,8 @@ public final class Journal {
         _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 }
+
+/// Versions of what the journal is built on (for benchmark and diagnostic output).
+public enum TallyJournalVersion {
+    public static var sqlite: String { Connection.libraryVersion }
+}

@@ -11,7 +11,9 @@ enum Schema {
     /// (1,000) so fewer commits pay for a checkpoint; `append` checkpoints when it finishes.
     static let walAutocheckpointPages = 16_384
 
-    static let create = """
+    static let create = tablesAndIndexes + triggers
+
+    static let tablesAndIndexes = """
     CREATE TABLE IF NOT EXISTS journal_meta (
       key   TEXT PRIMARY KEY,
       value TEXT NOT NULL
@@ -64,11 +66,6 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS events_by_tracking ON events (tracking_number) WHERE tracking_number IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_ref ON events (ref) WHERE ref IS NOT NULL;
 
-    CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be updated'); END;
-    CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
-
     CREATE TABLE IF NOT EXISTS quarantine (
       qid          INTEGER PRIMARY KEY,
       received_us  INTEGER NOT NULL,
@@ -79,6 +76,15 @@ enum Schema {
       raw          BLOB    NOT NULL,
       raw_bytes    INTEGER NOT NULL
     );
+    """
+
+    /// Append-only, enforced by the database itself.
+    static let triggers = """
+
+    CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be updated'); END;
+    CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
     """
 
     static let insertEvent = "INSERT INTO events (seq, recorded_us, " + EventRecord.columns.joined(separator: ", ")

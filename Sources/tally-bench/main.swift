@@ -1,0 +1,159 @@
+import Foundation
+import TallyCore
+import TallyJournal
+import TallyTestSupport
+
+// tally-bench: release-build benchmarks that print rates. Not unit tests.
+//   tally-bench append [--events N] [--ids sequential|random] [--single N]
+//   tally-bench decode [--events N]
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func option(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+
+func rate(_ n: Int, _ seconds: Double) -> String {
+    String(format: "%10.0f events/s  (%d events in %.2f s)", Double(n) / seconds, n, seconds)
+}
+
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func generate(_ count: Int, ids: SyntheticHistory.IDStyle) -> [String] {
+    var history = SyntheticHistory(seed: 2026, skuCount: 100_000, idStyle: ids)
+    return (0..<count).map { _ in history.next() }
+}
+
+/// fdatasync calls per second on a 4 KiB write in `dir`.
+func fdatasyncRate(dir: String, seconds: Double = 3) -> Double {
+    let path = dir + "/fsync.probe"
+    let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+    defer { close(fd); unlink(path) }
+    let block = [UInt8](repeating: 7, count: 4096)
+    let start = now()
+    var n = 0
+    while now() - start < seconds {
+        _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, 4096, off_t((n % 256) * 4096)) }
+        fdatasync(fd)
+        n += 1
+    }
+    return Double(n) / (now() - start)
+}
+
+func appendBenchmark() throws {
+    let count = Int(option("--events", "1000000"))!
+    let singleCount = Int(option("--single", "3000"))!
+    let ids: SyntheticHistory.IDStyle = option("--ids", "sequential") == "random" ? .random128 : .sequential
+    let dir = TempDirectory("bench")
+    defer { dir.remove() }
+    print("append benchmark: \(count) events, ids \(ids), SQLite \(sqliteVersion()), dir \(dir.path)")
+    let lines = generate(count, ids: ids)
+    let file = dir.file("events.ndjson")
+    _ = FileManager.default.createFile(atPath: file, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+    print(String(format: "input: %.1f MiB NDJSON, %.0f bytes/event", Double(bytes) / 1_048_576, Double(bytes) / Double(count)))
+
+    let syncs = fdatasyncRate(dir: dir.path)
+    print(String(format: "fdatasync rate (4 KiB write + fdatasync):      %10.0f /s", syncs))
+
+    var results: [(String, Double)] = []
+    for batch in [10_000, 100] {
+        let path = dir.file("batch\(batch).journal")
+        let journal = try Journal.create(at: path)
+        var summary = AppendSummary()
+        let start = now()
+        try AppendRunner(journal: journal, batchSize: batch).run(path: file, into: &summary)
+        let seconds = now() - start
+        precondition(summary.appended == count, "appended \(summary.appended) of \(count)")
+        print("tally append, batch \(String(batch).padding(toLength: 6, withPad: " ", startingAt: 0)):          \(rate(count, seconds))")
+        results.append(("batch \(batch)", Double(count) / seconds))
+    }
+    // Batch 1 (one fsync per event) on the first `singleCount` lines: the full million would take hours.
+    do {
+        let path = dir.file("batch1.journal")
+        let journal = try Journal.create(at: path)
+        let subset = dir.file("subset.ndjson")
+        _ = FileManager.default.createFile(atPath: subset, contents: Data((lines.prefix(singleCount).joined(separator: "\n") + "\n").utf8))
+        var summary = AppendSummary()
+        let start = now()
+        try AppendRunner(journal: journal, batchSize: 1).run(path: subset, into: &summary)
+        let seconds = now() - start
+        print("tally append, batch 1 (first \(singleCount)):   \(rate(singleCount, seconds))")
+        print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / seconds / syncs))
+    }
+    let bareSeconds = try BareInsertBaseline.run(lines: lines, path: dir.file("bare.db"), batchSize: 10_000, now: now)
+    let bareRate = Double(count) / bareSeconds
+    print("bare prepared INSERT, batch 10000, same indexes: \(rate(count, bareSeconds))")
+    for (name, r) in results {
+        print(String(format: "  tally append %@ / bare insert:            %9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / bareRate))
+    }
+    // Verify of the batch-10000 journal.
+    let journal = try Journal.open(at: dir.file("batch10000.journal"), readOnly: true)
+    let start = now()
+    let report = try journal.verify()
+    precondition(report.isIntact)
+    print("tally verify:                                 \(rate(Int(report.events), now() - start))")
+    print(String(format: "peak RSS of this benchmark process: %.0f MiB (holds all %d lines in memory)", peakRSSMiB(), count))
+}
+
+func sqliteVersion() -> String { BenchSQLite.version }
+
+enum BenchSQLite {
+    static var version: String { TallyJournalVersion.sqlite }
+}
+
+/// Foundation's decoders against Tally's strict parser on the same lines.
+func decodeBenchmark() throws {
+    let count = Int(option("--events", "200000"))!
+    let lines = generate(count, ids: .sequential)
+    let datas = lines.map { Data($0.utf8) }
+    var start = now()
+    var ok = 0
+    for line in lines {
+        var copy = line
+        copy.withUTF8 { if case .success = EventDecoder.decode($0, input: "-", line: 1) { ok += 1 } }
+    }
+    print("Tally EventDecoder (parse + validate + canonical): \(rate(ok, now() - start))")
+    start = now()
+    ok = 0
+    for data in datas where (try? JSONSerialization.jsonObject(with: data)) != nil { ok += 1 }
+    print("Foundation JSONSerialization (parse only):         \(rate(ok, now() - start))")
+    start = now()
+    ok = 0
+    let decoder = JSONDecoder()
+    for data in datas where (try? decoder.decode(AnyJSON.self, from: data)) != nil { ok += 1 }
+    print("Foundation JSONDecoder (parse only, to an enum):   \(rate(ok, now() - start))")
+}
+
+/// Any JSON value through Codable, the way a JSONDecoder-based ingest would read `data`.
+enum AnyJSON: Decodable {
+    case null, bool(Bool), int(Int64), double(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([AnyJSON].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: AnyJSON].self)) }
+    }
+}
+
+switch CommandLine.arguments.dropFirst().first {
+case "append": try appendBenchmark()
+case "decode": try decodeBenchmark()
+default:
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N]")
+    exit(2)
+}
