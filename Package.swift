@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "TallyCore", swiftSettings: strict),
         // The one SQLite boundary.
         .target(name: "TallySQLite", dependencies: ["CSQLite"], swiftSettings: strict),
-        .target(name: "TallyJournal", dependencies: ["TallyCore", "TallySQLite", "CCrypto"], swiftSettings: strict),
-        .target(name: "TallyStore", dependencies: ["TallyCore", "TallySQLite"], swiftSettings: strict),
+        // SHA-256 from the system's libcrypto.
+        .target(name: "TallyDigest", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "TallyJournal", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
+        .target(name: "TallyStore", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
         .target(name: "TallyReports", dependencies: ["TallyCore"], swiftSettings: strict),
         .executableTarget(
             name: "tally",

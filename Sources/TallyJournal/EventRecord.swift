@@ -1,4 +1,5 @@
 import TallyCore
+import TallyDigest
 import TallySQLite
 
 /// One row of the journal's `events` table: the envelope, the canonical data,

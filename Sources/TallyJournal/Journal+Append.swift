@@ -1,4 +1,5 @@
 import TallyCore
+import TallyDigest
 import TallySQLite
 
 /// One input line on its way into the journal: a valid event, or a rejection.

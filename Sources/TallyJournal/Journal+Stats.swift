@@ -1,15 +1,6 @@
 import TallyCore
 import TallySQLite
 
-/// A marker event (snapshot or restore) as stats and reconcile show it.
-public struct MarkerInfo: Sendable, Equatable {
-    public var seq: Int64
-    public var snapshotID: String
-    public var occurredAt: Timestamp
-    public var label: String?
-    public var storeDigest: String?
-}
-
 /// What `tally stats` reports.
 public struct JournalStats: Sendable, Equatable {
     public var events: Int64
@@ -64,12 +55,12 @@ extension Journal {
     public func markers(_ type: EventType) throws(SQLiteError) -> [MarkerInfo] {
         precondition(type == .snapshotTaken || type == .restorePerformed, "markers are snapshots and restores")
         let s = try connection.prepare(
-            "SELECT seq, snapshot_id, occurred_us, label, store_digest FROM events WHERE type = ? ORDER BY occurred_us, seq")
+            "SELECT seq, snapshot_id, occurred_us, label, store_digest, occurred_at FROM events WHERE type = ? ORDER BY occurred_us, seq")
         s.bind(Int64(type.code), at: 1)
         var result: [MarkerInfo] = []
         while try s.step() {
-            result.append(MarkerInfo(seq: s.int64(0), snapshotID: s.text(1), occurredAt: Timestamp(microseconds: s.int64(2)),
-                                     label: s.optionalText(3), storeDigest: s.optionalText(4)))
+            result.append(MarkerInfo(seq: Seq(s.int64(0)), snapshotID: s.text(1), occurredAt: Timestamp(microseconds: s.int64(2)),
+                                     occurredAtText: s.text(5), label: s.optionalText(3), storeDigest: s.optionalText(4)))
         }
         return result
     }

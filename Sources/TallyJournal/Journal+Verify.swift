@@ -1,4 +1,5 @@
 import TallyCore
+import TallyDigest
 import TallySQLite
 
 /// The result of `verify`: intact, or the first seq where the journal is broken.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import TallyCore
+import TallyDigest
 import TallySQLite
 
 /// The append-only journal: one SQLite file in WAL mode with a hash chain.

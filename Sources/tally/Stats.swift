@@ -16,7 +16,7 @@ struct Stats: ParsableCommand {
         let stats = try guarded { try journal.stats() }
         func marker(_ m: MarkerInfo?) -> JSONValue {
             guard let m else { return .null }
-            return .obj([("seq", .int(m.seq)), ("snapshot_id", .string(m.snapshotID)), ("occurred_at", .string(m.occurredAt.rfc3339))])
+            return .obj([("seq", .int(m.seq.rawValue)), ("snapshot_id", .string(m.snapshotID)), ("occurred_at", .string(m.occurredAt.rfc3339))])
         }
         switch format {
         case .json:

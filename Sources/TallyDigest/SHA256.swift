@@ -3,18 +3,38 @@ import CCrypto
 /// SHA-256 through the system's libcrypto (OpenSSL): hardware-accelerated and
 /// well kept, where a hand-written Swift SHA-256 would be neither. One hasher
 /// reuses its context; it is not thread-safe.
-final class SHA256Hasher {
+public final class SHA256Hasher {
     private let context: OpaquePointer
 
-    init() {
+    public init() {
         guard let context = EVP_MD_CTX_new() else { preconditionFailure("libcrypto could not allocate a digest context") }
         self.context = context
     }
 
     deinit { EVP_MD_CTX_free(context) }
 
+    /// Feeds bytes into a running digest started with `begin()`.
+    public func begin() {
+        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
+    }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        _ = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+    }
+
+    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    public func finish() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        out.withUnsafeMutableBufferPointer { buffer in
+            _ = EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        }
+        return out
+    }
+
     /// The digest of the concatenation of `parts`.
-    func digest(_ parts: [UInt8]...) -> [UInt8] {
+    public func digest(_ parts: [UInt8]...) -> [UInt8] {
         precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
         for part in parts {
             part.withUnsafeBytes { buffer in
@@ -29,7 +49,7 @@ final class SHA256Hasher {
         return out
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -41,7 +61,7 @@ final class SHA256Hasher {
 /// A 64-bit key for the idempotency index (FNV-1a with a final mix): 8 bytes
 /// per entry instead of the id's text keeps that index in the page cache.
 /// Collisions are harmless: the id itself is compared on every hit.
-func idKey(_ id: String) -> Int64 {
+public func idKey(_ id: String) -> Int64 {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
     for byte in id.utf8 {
         hash ^= UInt64(byte)

@@ -1,0 +1,158 @@
+/// The snapshot and restore a reconciliation is phased against (contract §6, §10).
+public struct PhaseMarkers: Sendable, Equatable {
+    public var snapshotID: String
+    public var snapshot: EventTime
+    public var snapshotText: String
+    /// The restore marker's position, or nil when `--restored-at` gives a time instead.
+    public var restore: EventTime?
+    public var restoredAt: Timestamp
+    public var restoredAtText: String
+
+    public init(snapshotID: String, snapshot: EventTime, snapshotText: String, restore: EventTime?, restoredAt: Timestamp, restoredAtText: String) {
+        self.snapshotID = snapshotID; self.snapshot = snapshot; self.snapshotText = snapshotText
+        self.restore = restore; self.restoredAt = restoredAt; self.restoredAtText = restoredAtText
+    }
+
+    /// The phase of an event at `time`.
+    public func phase(of time: EventTime) -> Phase {
+        if !(snapshot < time) { return .beforeSnapshot }
+        if let restore {
+            return time < restore || time == restore ? .lostWindow : .afterRestore
+        }
+        return time.occurredAt <= restoredAt ? .lostWindow : .afterRestore
+    }
+}
+
+/// Compares a store with truth and produces every finding of contract §6, sorted per §7.
+public enum Reconciler {
+    public static func findings(truth: Truth, store: StoreSnapshot, markers: PhaseMarkers?) -> [Finding] {
+        var all = truth.replayFindings + truth.doubleShipments()
+        compareOrders(truth, store, &all)
+        compareFulfillments(truth, store, &all)
+        compareRefunds(truth, store, &all)
+        compareInventory(truth, store, &all)
+        compareProducts(truth, store, &all)
+        compareDiscounts(truth, store, &all)
+        for i in all.indices {
+            if let markers, let seq = all[i].causalSeq, let time = all[i].causalTime {
+                all[i].phase = markers.phase(of: EventTime(time, seq))
+            }
+            all[i].action = Actions.sentence(for: all[i])
+        }
+        return all.sorted(by: Finding.reportOrder)
+    }
+
+    static func caused(_ kind: FindingKind, _ severity: Severity, _ key: [(name: String, value: String)], by time: EventTime?) -> Finding {
+        var f = Finding(kind: kind, severity: severity, key: key)
+        if let time { f.causalSeq = time.seq; f.causalTime = time.occurredAt; f.evidence = [time.seq] }
+        return f
+    }
+
+    static func compareOrders(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (id, order) in truth.orders {
+            let key = [(name: "order_id", value: id.rawValue)]
+            guard let stored = store.orders[id] else {
+                out.append(caused(.lostOrder, .high, key, by: order.placed))
+                continue
+            }
+            if stored.status != order.status.rawValue {
+                let severity: Severity = order.status == .cancelled && stored.status == "open" ? .critical : .high
+                var f = caused(.orderStatusDrift, severity, key, by: order.statusSet)
+                f.expected = .text(order.status.rawValue); f.actual = .text(stored.status)
+                out.append(f)
+            }
+            if stored.total != order.total || stored.lines.count != order.lines.count || Set(stored.lines) != Set(order.lines) {
+                out.append(caused(.orderDrift, .high, key, by: order.placed))
+            }
+        }
+        for id in store.orders.keys where truth.orders[id] == nil {
+            out.append(caused(.unjournaledOrder, .warning, [("order_id", id.rawValue)], by: nil))
+        }
+    }
+
+    static func compareFulfillments(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (id, f) in truth.fulfillments {
+            let key = [(name: "fulfillment_id", value: id.rawValue)]
+            guard let stored = store.fulfillments[id] else {
+                out.append(caused(.lostFulfillment, f.status == .success ? .critical : .high, key, by: f.created))
+                continue
+            }
+            if stored.status != f.status.rawValue {
+                var finding = caused(.fulfillmentStatusDrift, .high, key, by: f.statusSet)
+                finding.expected = .text(f.status.rawValue); finding.actual = .text(stored.status)
+                out.append(finding)
+            }
+        }
+        for id in store.fulfillments.keys where truth.fulfillments[id] == nil {
+            out.append(caused(.unjournaledFulfillment, .warning, [("fulfillment_id", id.rawValue)], by: nil))
+        }
+    }
+
+    static func compareRefunds(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (id, r) in truth.refunds where store.refunds[id] == nil {
+            out.append(caused(.lostRefund, .critical, [("refund_id", id.rawValue)], by: r.created))
+        }
+        for id in store.refunds.keys where truth.refunds[id] == nil {
+            out.append(caused(.unjournaledRefund, .warning, [("refund_id", id.rawValue)], by: nil))
+        }
+    }
+
+    static func compareInventory(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (key, s) in truth.stock {
+            let stored = store.inventory[key]
+            guard stored != s.available else { continue }
+            let severity: Severity = (stored ?? Int64.min) > s.available ? .critical : .high
+            var f = caused(.inventoryDrift, severity, [("sku", key.sku.rawValue), ("location", key.location.rawValue)], by: s.last)
+            f.expected = .int(s.available)
+            f.actual = stored.map { .int($0) } ?? .null
+            out.append(f)
+        }
+        for (key, available) in store.inventory where truth.stock[key] == nil {
+            var f = caused(.unjournaledInventory, .warning, [("sku", key.sku.rawValue), ("location", key.location.rawValue)], by: nil)
+            f.actual = .int(available)
+            out.append(f)
+        }
+    }
+
+    static func compareProducts(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (sku, p) in truth.prices {
+            let key = [(name: "sku", value: sku.rawValue)]
+            guard let stored = store.products[sku] else {
+                out.append(caused(.lostProduct, .high, key, by: p.first))
+                continue
+            }
+            if stored.price != p.price || stored.currency != p.currency {
+                var f = caused(.priceDrift, .high, key, by: p.last)
+                f.expected = .int(p.price); f.actual = .int(stored.price)
+                out.append(f)
+            }
+        }
+        for sku in store.products.keys where truth.prices[sku] == nil {
+            out.append(caused(.unjournaledProduct, .warning, [("sku", sku.rawValue)], by: nil))
+        }
+    }
+
+    static func compareDiscounts(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+        for (code, d) in truth.discounts where d.everUpserted {
+            let key = [(name: "code", value: code.rawValue)]
+            guard let stored = store.discounts[code] else {
+                if d.status != .deleted { out.append(caused(.lostDiscount, .high, key, by: d.lostCause)) }
+                continue
+            }
+            if (d.status == .deleted || d.status == .disabled) && stored.status == "active" {
+                var f = caused(.discountRevived, .critical, key, by: d.last)
+                f.expected = .text(d.status.name); f.actual = .text(stored.status)
+                out.append(f)
+                continue
+            }
+            guard d.status != .deleted, let def = d.definition else { continue }
+            if stored.kind != def.kind.rawValue || stored.value != def.value || stored.status != d.status.name
+                || stored.startsAt != def.startsAt || stored.endsAt != def.endsAt || stored.usageLimit != def.usageLimit {
+                out.append(caused(.discountDrift, .high, key, by: d.last))
+            }
+        }
+        for code in store.discounts.keys where !(truth.discounts[code]?.everUpserted ?? false) {
+            out.append(caused(.unjournaledDiscount, .warning, [("code", code.rawValue)], by: nil))
+        }
+    }
+}

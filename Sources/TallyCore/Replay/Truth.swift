@@ -1,0 +1,181 @@
+/// The state of the store according to the journal: the result of replaying
+/// events in event-time order under the rules of contract §4. Pure: no I/O.
+public struct Truth: Sendable {
+    public private(set) var prices: [SKU: PriceTruth] = [:]
+    public private(set) var stock: [StockKey: StockTruth] = [:]
+    public private(set) var discounts: [DiscountCode: DiscountTruth] = [:]
+    public private(set) var orders: [OrderID: OrderTruth] = [:]
+    public private(set) var fulfillments: [FulfillmentID: FulfillmentTruth] = [:]
+    public private(set) var refunds: [RefundID: RefundTruth] = [:]
+    /// Findings raised by replay itself (oversell, shipped_cancelled_order, order_conflict, orphan_reference).
+    public private(set) var replayFindings: [Finding] = []
+    /// The last position applied (events must come in event-time order).
+    public private(set) var position: EventTime?
+    public private(set) var applied = 0
+
+    public init() {}
+
+    /// Applies one event. Events must arrive in event-time order.
+    public mutating func apply(_ journaled: JournaledEvent) {
+        let at = EventTime(journaled.event.occurredAt, journaled.seq)
+        if let position { precondition(position < at, "replay must run in event-time order") }
+        position = at
+        applied += 1
+        switch journaled.event.payload {
+        case .priceChanged(let p):
+            let first = prices[p.sku]?.first ?? at
+            prices[p.sku] = PriceTruth(price: p.price, currency: p.currency, compareAt: p.compareAt, first: first, last: at)
+        case .inventorySet(let p):
+            stock[StockKey(p.sku, p.location)] = StockTruth(available: p.available, last: at)
+        case .inventoryAdjusted(let p):
+            let key = StockKey(p.sku, p.location)
+            stock[key] = StockTruth(available: (stock[key]?.available ?? 0) &+ p.delta, last: at)
+        case .discountUpserted(let p):
+            var truth = discounts[p.code] ?? DiscountTruth(definition: nil, status: .active, everUpserted: false, last: at, lostCause: nil)
+            if truth.status == .deleted || !truth.everUpserted { truth.lostCause = at }
+            truth.definition = p
+            truth.status = p.status == .active ? .active : .disabled
+            truth.everUpserted = true
+            truth.last = at
+            discounts[p.code] = truth
+        case .discountDeleted(let code):
+            guard var truth = discounts[code] else { orphan(journaled, at); return }
+            truth.status = .deleted
+            truth.last = at
+            discounts[code] = truth
+        case .orderPlaced(let p):
+            placeOrder(p, journaled, at)
+        case .orderCancelled(let p):
+            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
+            guard order.status != .cancelled else { return }
+            order.status = .cancelled
+            order.statusSet = at
+            if p.restock {
+                for line in order.lines {
+                    let back = line.qty - fulfilled(order, line.lineID) - (order.restockedByRefunds[line.lineID] ?? 0)
+                    if back > 0 { move(StockKey(line.sku, order.location), by: back, at) }
+                }
+            }
+            orders[p.orderID] = order
+        case .orderRefunded(let p):
+            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
+            guard refunds[p.refundID] == nil else { return }
+            guard p.lines.allSatisfy({ order.line($0.lineID) != nil }) else { orphan(journaled, at); return }
+            refunds[p.refundID] = RefundTruth(refundID: p.refundID, orderID: p.orderID, amount: p.amount, lines: p.lines, created: at)
+            for refundLine in p.lines where refundLine.restock {
+                order.restockedByRefunds[refundLine.lineID, default: 0] += refundLine.qty
+                if let line = order.line(refundLine.lineID) { move(StockKey(line.sku, order.location), by: refundLine.qty, at) }
+            }
+            orders[p.orderID] = order
+        case .fulfillmentCreated(let p):
+            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
+            guard fulfillments[p.fulfillmentID] == nil else { return }
+            guard p.lines.allSatisfy({ order.line($0.lineID) != nil }) else { orphan(journaled, at); return }
+            fulfillments[p.fulfillmentID] = FulfillmentTruth(
+                fulfillmentID: p.fulfillmentID, orderID: p.orderID, location: p.location, status: .success, lines: p.lines,
+                carrier: p.carrier, trackingNumber: p.trackingNumber, created: at, statusSet: at)
+            order.fulfillmentIDs.append(p.fulfillmentID)
+            orders[p.orderID] = order
+            if order.status == .cancelled {
+                var finding = Finding(kind: .shippedCancelledOrder, severity: .critical,
+                                      key: [("order_id", p.orderID.rawValue), ("fulfillment_id", p.fulfillmentID.rawValue)])
+                finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, order.statusSet.seq]
+                replayFindings.append(finding)
+            }
+        case .fulfillmentCancelled(let id):
+            guard var fulfillment = fulfillments[id] else { orphan(journaled, at); return }
+            if fulfillment.status == .success {
+                fulfillment.status = .cancelled
+                fulfillment.statusSet = at
+                fulfillments[id] = fulfillment
+            }
+        case .snapshotTaken, .restorePerformed:
+            break
+        }
+    }
+
+    private mutating func placeOrder(_ p: OrderPlaced, _ journaled: JournaledEvent, _ at: EventTime) {
+        if let existing = orders[p.orderID] {
+            let same = existing.location == p.location && existing.currency == p.currency && existing.total == p.total
+                && Set(existing.lines) == Set(p.lines) && existing.lines.count == p.lines.count
+            if !same {
+                var finding = Finding(kind: .orderConflict, severity: .high,
+                                      key: [("order_id", p.orderID.rawValue), ("event_id", journaled.event.id.rawValue)])
+                finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, existing.placed.seq]
+                replayFindings.append(finding)
+            }
+            return
+        }
+        orders[p.orderID] = OrderTruth(orderID: p.orderID, status: .open, location: p.location, currency: p.currency,
+                                       lines: p.lines, total: p.total, customerEmail: p.customerEmail,
+                                       discountCodes: p.discountCodes, placed: at, statusSet: at)
+        for line in p.lines {
+            let key = StockKey(line.sku, p.location)
+            guard let current = stock[key] else { continue }
+            let after = current.available &- line.qty
+            stock[key] = StockTruth(available: after, last: at)
+            if after < 0 {
+                var finding = Finding(kind: .oversell, severity: .critical,
+                                      key: [("order_id", p.orderID.rawValue), ("line_id", line.lineID.rawValue),
+                                            ("sku", line.sku.rawValue), ("location", p.location.rawValue)])
+                finding.units = min(line.qty, -after)
+                finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, current.last.seq]
+                replayFindings.append(finding)
+            }
+        }
+    }
+
+    private mutating func move(_ key: StockKey, by delta: Int64, _ at: EventTime) {
+        guard let current = stock[key] else { return }
+        stock[key] = StockTruth(available: current.available &+ delta, last: at)
+    }
+
+    private mutating func orphan(_ journaled: JournaledEvent, _ at: EventTime) {
+        var finding = Finding(kind: .orphanReference, severity: .warning, key: [("event_id", journaled.event.id.rawValue)])
+        finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq]
+        replayFindings.append(finding)
+    }
+
+    /// `fulfilled(order, line)`: the line's qty over the order's `success` fulfillments.
+    public func fulfilled(_ order: OrderTruth, _ lineID: LineID) -> Int64 {
+        var total: Int64 = 0
+        for id in order.fulfillmentIDs {
+            guard let f = fulfillments[id], f.status == .success else { continue }
+            for line in f.lines where line.lineID == lineID { total += line.qty }
+        }
+        return total
+    }
+
+    /// `double_shipment` findings at the end of replay (contract §6 and §10).
+    public func doubleShipments() -> [Finding] {
+        var result: [Finding] = []
+        for order in orders.values {
+            for line in order.lines {
+                var running: Int64 = 0
+                var ids: [String] = []
+                var causal: EventTime?
+                for id in order.fulfillmentIDs {
+                    guard let f = fulfillments[id], f.status == .success else { continue }
+                    let qty = f.lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
+                    guard qty > 0 else { continue }
+                    ids.append(id.rawValue)
+                    running += qty
+                    if causal == nil && running > line.qty { causal = f.created }
+                }
+                guard running > line.qty, let causal else { continue }
+                var finding = Finding(kind: .doubleShipment, severity: .critical,
+                                      key: [("order_id", order.orderID.rawValue), ("line_id", line.lineID.rawValue)])
+                finding.units = running - line.qty
+                finding.fulfillmentIDs = ids
+                finding.causalSeq = causal.seq; finding.causalTime = causal.occurredAt
+                finding.evidence = [causal.seq] + order.fulfillmentIDs.compactMap { id in
+                    guard let f = fulfillments[id], f.status == .success, f.created.seq != causal.seq,
+                          ids.contains(id.rawValue) else { return nil }
+                    return f.created.seq
+                }
+                result.append(finding)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TallyCore
+
+/// Reads a folder of CSV files named after the store's tables (contract §5, §10):
+/// a missing file is an empty table, a header row is required, an empty cell
+/// is NULL, a UTF-8 byte-order mark is skipped.
+enum CSVStoreReader {
+    struct Row: StoreRow {
+        let cells: [String?]
+        let place: String
+        let columnNames: [String]
+
+        func optionalText(_ column: Int) throws(StoreError) -> String? { cells[column] }
+
+        func optionalInt(_ column: Int) throws(StoreError) -> Int64? {
+            guard let text = cells[column] else { return nil }
+            guard let value = Int64(text) else {
+                throw .badCell(place: place, column: columnNames[column], message: "must be an integer, got \(CanonicalJSON.quoted(text))")
+            }
+            return value
+        }
+    }
+
+    static func read(_ folder: String) throws(StoreError) -> StoreSnapshot {
+        var builder = SnapshotBuilder()
+        for table in StoreTables.all {
+            let path = folder + "/" + table.name + ".csv"
+            guard access(path, F_OK) == 0 else { continue }
+            let bytes = try readFile(path)
+            let records = try CSVParser.parse(bytes, path: path)
+            guard let header = records.first else {
+                throw .badCell(place: path, column: "(header)", message: "a header row is required")
+            }
+            let names = header.fields.map { $0 ?? "" }
+            var indexes: [Int?] = []
+            for column in table.columns {
+                let index = names.firstIndex(of: column.name)
+                if index == nil && column.required { throw .missingColumn(path: path, table: table.name, column: column.name) }
+                indexes.append(index)
+            }
+            for record in records.dropFirst() {
+                if record.fields.count == 1 && record.fields[0] == nil { continue } // a blank line
+                guard record.fields.count == names.count else {
+                    throw .badCell(place: "\(path):\(record.line)", column: "(row)",
+                                   message: "has \(record.fields.count) cells, the header has \(names.count)")
+                }
+                let cells = indexes.map { $0.flatMap { record.fields[$0] } }
+                try builder.add(table, Row(cells: cells, place: "\(path):\(record.line)", columnNames: table.columnNames))
+            }
+        }
+        return builder.finish()
+    }
+
+    static func readFile(_ path: String) throws(StoreError) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count { break }
+        }
+        return bytes
+    }
+}
+
+/// RFC 4180 CSV: commas, double-quoted fields with "" escapes, LF or CRLF line ends.
+enum CSVParser {
+    struct Record {
+        /// nil for an empty cell (NULL).
+        var fields: [String?]
+        /// The physical line the record starts on.
+        var line: Int
+    }
+
+    static func parse(_ bytes: [UInt8], path: String) throws(StoreError) -> [Record] {
+        var records: [Record] = []
+        var i = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        var line = 1
+        var fields: [String?] = []
+        var field: [UInt8] = []
+        var quoted = false
+        var recordLine = 1
+        func endField() {
+            fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+            quoted = false
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case 0x22 where field.isEmpty && !quoted:
+                quoted = true
+                i += 1
+                // Read until the closing quote.
+                while true {
+                    guard i < bytes.count else {
+                        throw .badCell(place: "\(path):\(recordLine)", column: "(row)", message: "a quoted cell is not closed")
+                    }
+                    let c = bytes[i]
+                    if c == 0x22 {
+                        if i + 1 < bytes.count && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                        i += 1
+                        break
+                    }
+                    if c == 0x0A { line += 1 }
+                    field.append(c)
+                    i += 1
+                }
+                continue
+            case 0x2C:
+                endField()
+            case 0x0A:
+                if field.last == 0x0D && !quoted { field.removeLast() }
+                endField()
+                records.append(Record(fields: fields, line: recordLine))
+                fields.removeAll()
+                line += 1
+                recordLine = line
+            default:
+                field.append(b)
+            }
+            i += 1
+        }
+        if !field.isEmpty || !fields.isEmpty || quoted {
+            if field.last == 0x0D && !quoted { field.removeLast() }
+            endField()
+            records.append(Record(fields: fields, line: recordLine))
+        }
+        return records
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TallyCore
+import TallySQLite
+
+/// Reads a canonical SQLite store, opened read-only, schema checked up front.
+enum SQLiteStoreReader {
+    struct Row: StoreRow {
+        let statement: Statement
+        let place: String
+        let columnNames: [String]
+
+        func optionalText(_ column: Int) throws(StoreError) -> String? {
+            switch statement.value(at: Int32(column)) {
+            case .null: return nil
+            case .text(let s): return s
+            case .integer(let i): return String(i)
+            case .real, .blob:
+                throw .badCell(place: place, column: columnNames[column], message: "must be text")
+            }
+        }
+
+        func optionalInt(_ column: Int) throws(StoreError) -> Int64? {
+            switch statement.value(at: Int32(column)) {
+            case .null: return nil
+            case .integer(let i): return i
+            case .text(let s):
+                if let i = Int64(s) { return i }
+                throw .badCell(place: place, column: columnNames[column], message: "must be an integer, got \(CanonicalJSON.quoted(s))")
+            case .real(let d):
+                throw .badCell(place: place, column: columnNames[column], message: "must be an integer, got \(d)")
+            case .blob:
+                throw .badCell(place: place, column: columnNames[column], message: "must be an integer, got a blob")
+            }
+        }
+    }
+
+    static func open(_ path: String) throws(StoreError) -> Connection {
+        guard access(path, R_OK) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+        do throws(SQLiteError) {
+            let connection = try Connection(path: path, mode: .readOnly)
+            _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
+            return connection
+        } catch {
+            throw .unreadable(path: path, detail: error.isNotADatabase ? "not an SQLite database" : error.message)
+        }
+    }
+
+    /// Checks every table and column of the canonical schema.
+    static func checkSchema(_ connection: Connection, path: String) throws(StoreError) {
+        for table in StoreTables.all {
+            var present: Set<String> = []
+            do throws(SQLiteError) {
+                let info = try connection.prepare("PRAGMA table_info(\(table.name))")
+                while try info.step() { present.insert(info.text(1)) }
+            } catch {
+                throw .unreadable(path: path, detail: error.message)
+            }
+            if present.isEmpty { throw .missingTable(path: path, table: table.name) }
+            for column in table.columns where !present.contains(column.name) {
+                throw .missingColumn(path: path, table: table.name, column: column.name)
+            }
+        }
+    }
+
+    static func read(_ path: String) throws(StoreError) -> StoreSnapshot {
+        let connection = try open(path)
+        try checkSchema(connection, path: path)
+        var builder = SnapshotBuilder()
+        for table in StoreTables.all {
+            do {
+                let statement = try connection.prepare("SELECT \(table.columnNames.joined(separator: ", ")), rowid FROM \(table.name)")
+                while try statement.step() {
+                    let row = Row(statement: statement, place: "\(path): \(table.name) rowid \(statement.int64(Int32(table.columns.count)))",
+                                  columnNames: table.columnNames)
+                    try builder.add(table, row)
+                }
+            } catch let error as SQLiteError {
+                throw .unreadable(path: path, detail: error.message)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw .unreadable(path: path, detail: "\(error)")
+            }
+        }
+        return builder.finish()
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import TallyCore
+import TallyJournal
+import TallyReports
+import TallyStore
+
+/// Report formats of reconcile.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown, html
+}
+
+/// `--fail-on`: the lowest severity that makes the command exit 1.
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case critical, high, warning, none
+    var severity: Severity? { Severity(rawValue: rawValue) }
+}
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay the journal and diff it against a store: every finding of contract §6, as text, JSON, Markdown or HTML.",
+        discussion: """
+        Exit status: 0 when no finding is at or above --fail-on (default high), 1 when one is, \
+        2 for bad usage or unreadable input. Phases come from --snapshot and the journal's restore \
+        marker (or --restored-at); by default the latest restore.performed names the snapshot.
+        """)
+
+    @OptionGroup var journalOption: JournalOption
+
+    @Option(help: ArgumentHelp("The store: an SQLite file in the canonical schema, or a folder of CSV files.", valueName: "S"))
+    var store: String
+
+    @Option(help: ArgumentHelp("The snapshot the store was restored from (a snapshot_id in the journal).", valueName: "ID"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("When the restore happened (RFC 3339); wins over the journal's restore marker.", valueName: "T"))
+    var restoredAt: String?
+
+    @Option(help: ArgumentHelp("Truth as of this time (RFC 3339): only events that occurred at or before it.", valueName: "T"))
+    var asOf: String?
+
+    @Option(help: "Output format: text, json, markdown or html.")
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "F"))
+    var output: String?
+
+    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, warning or none.")
+    var failOn: FailOn = .high
+
+    func validate() throws {
+        if let restoredAt, Timestamp.parse(restoredAt) == nil {
+            throw ValidationError("--restored-at must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(restoredAt)")
+        }
+        if let asOf, Timestamp.parse(asOf) == nil {
+            throw ValidationError("--as-of must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(asOf)")
+        }
+    }
+
+    func run() throws {
+        let journal = try journalOption.open(readOnly: true)
+        let report = try ReconcileRun(journal: journal, storePath: store, snapshot: snapshot,
+                                      restoredAt: restoredAt, asOf: asOf).report()
+        let rendered: String
+        switch format {
+        case .json: rendered = ReconcileJSON.render(report)
+        case .text: rendered = ReconcileTextReport.render(report, colour: output == nil && Output.stdoutIsTerminal)
+        case .markdown: rendered = ReconcileMarkdownReport.render(report)
+        case .html: rendered = ReconcileHTMLReport.render(report)
+        }
+        try Output.write(rendered, to: output)
+        if report.fails(at: failOn.severity) { throw CLIFailure.findings() }
+    }
+}
+
+/// One reconciliation: markers, replay, store, findings. Shared by reconcile, repair and demo.
+struct ReconcileRun {
+    let journal: Journal
+    let storePath: String
+    let snapshot: String?
+    let restoredAt: String?
+    let asOf: String?
+
+    func report() throws(CLIFailure) -> ReconcileReport {
+        try report(store: try readStore())
+    }
+
+    func readStore() throws(CLIFailure) -> StoreSnapshot {
+        do throws(StoreError) { return try StoreReader.read(storePath) } catch { throw .usage("tally: " + error.description) }
+    }
+
+    func report(store: StoreSnapshot) throws(CLIFailure) -> ReconcileReport {
+        let stats = try guarded { try journal.stats() }
+        let markers = try guarded { try journal.allMarkers() }
+        let resolved: ResolvedMarkers
+        do throws(MarkerError) {
+            resolved = try ResolvedMarkers.resolve(
+                snapshots: markers.snapshots, restores: markers.restores, snapshotArgument: snapshot,
+                restoredAt: restoredAt.flatMap { text in Timestamp.parse(text).map { ($0, text) } })
+        } catch {
+            throw .usage("tally: --snapshot: " + error.message)
+        }
+        let truth = try guarded { try journal.replay(asOf: asOf.flatMap(Timestamp.parse)) }
+        let findings = Reconciler.findings(truth: truth, store: store, markers: resolved.phases)
+        var match: String?
+        if markers.snapshots.contains(where: { $0.storeDigest != nil }) {
+            let digest = StoreReader.digest(store)
+            match = markers.snapshots.first { $0.storeDigest == digest }?.snapshotID
+        }
+        return ReconcileReport(
+            asOfText: asOf, snapshotID: resolved.snapshot?.snapshotID, snapshotOccurredAt: resolved.snapshot?.occurredAtText,
+            restoreOccurredAt: resolved.restore?.text, journalEvents: stats.events, journalLastSeq: stats.lastSeq,
+            findings: findings, journalName: journal.path, storeName: storePath, storeMatchesSnapshot: match)
+    }
+}
