@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TallyTestSupport
+
+@Suite("tally reconcile, snapshot, restored and demo (the binary)")
+struct ReconcileCLITests {
+    let dir = TempDirectory("reconcile-cli")
+
+    func journalWith(_ scenario: String) throws -> String {
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/reconcile/\(scenario)/events.ndjson"])
+        return journal
+    }
+
+    @Test("--fail-on sets the exit status: 1 when a finding is at or above it, else 0")
+    func failOn() throws {
+        let journal = try journalWith("stock")
+        let store = fixturesPath + "/reconcile/stock/store"
+        #expect(try runTally(["reconcile", "--journal", journal, "--store", store]).status == 1)
+        #expect(try runTally(["reconcile", "--journal", journal, "--store", store, "--fail-on", "critical"]).status == 1)
+        #expect(try runTally(["reconcile", "--journal", journal, "--store", store, "--fail-on", "none"]).status == 0)
+        // A store that agrees with truth but for one untracked inventory row: only a warning.
+        let clean = dir.file("clean")
+        try FileManager.default.createDirectory(atPath: clean, withIntermediateDirectories: true)
+        _ = dir.write("sku,location,available\nA,main,8\nB,main,7\nC,main,2\nD,main,4\nE,main,1\n", to: "clean/inventory_levels.csv")
+        _ = dir.write("order_id,placed_at,location,currency,status,total\nO1,x,main,USD,cancelled,800\n", to: "clean/orders.csv")
+        _ = dir.write("order_id,line_id,sku,qty,unit_price\nO1,1,A,5,100\nO1,2,B,2,100\nO1,3,Z,1,100\n", to: "clean/order_lines.csv")
+        _ = dir.write("fulfillment_id,order_id,location,status,created_at\nF1,O1,main,success,x\n", to: "clean/fulfillments.csv")
+        _ = dir.write("refund_id,order_id,amount,created_at\nR1,O1,100,x\n", to: "clean/refunds.csv")
+        let warningOnly = try runTally(["reconcile", "--journal", journal, "--store", clean, "--format", "json"])
+        #expect(warningOnly.status == 0, "\(warningOnly.stdout)")
+        #expect(try runTally(["reconcile", "--journal", journal, "--store", clean, "--fail-on", "warning"]).status == 1)
+        dir.remove()
+    }
+
+    @Test("bad stores and bad flags exit 2 naming the file, table, row and column")
+    func badInput() throws {
+        let journal = try journalWith("stock")
+        let notAStore = try runTally(["reconcile", "--journal", journal, "--store", fixturesPath + "/events/valid.ndjson"])
+        #expect(notAStore.status == 2)
+        #expect(notAStore.stderr.contains("not an SQLite database"))
+        let missing = try runTally(["reconcile", "--journal", journal, "--store", dir.file("nothing-here")])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nothing-here: cannot read the store"))
+        // A CSV with a bad cell.
+        try FileManager.default.createDirectory(atPath: dir.file("bad"), withIntermediateDirectories: true)
+        _ = dir.write("\u{FEFF}sku,location,available\nA,main,8\nB,main,seven\n", to: "bad/inventory_levels.csv")
+        let badCell = try runTally(["reconcile", "--journal", journal, "--store", dir.file("bad")])
+        #expect(badCell.status == 2)
+        #expect(badCell.stderr.contains("bad/inventory_levels.csv:3: column available: must be an integer, got \"seven\""))
+        // A CSV missing a required column.
+        _ = dir.write("sku,available\nA,8\n", to: "bad/inventory_levels.csv")
+        let badColumn = try runTally(["reconcile", "--journal", journal, "--store", dir.file("bad")])
+        #expect(badColumn.status == 2)
+        #expect(badColumn.stderr.contains("table inventory_levels has no column location"))
+        // An SQLite store missing a table.
+        let db = dir.file("partial.db")
+        try sqlite(db, "CREATE TABLE products (sku TEXT PRIMARY KEY, price INTEGER NOT NULL, currency TEXT NOT NULL, compare_at INTEGER);")
+        let badTable = try runTally(["reconcile", "--journal", journal, "--store", db])
+        #expect(badTable.status == 2)
+        #expect(badTable.stderr.contains("partial.db: the store has no table inventory_levels"))
+        let unknownSnapshot = try runTally(["reconcile", "--journal", journal, "--store", fixturesPath + "/reconcile/stock/store", "--snapshot", "nope"])
+        #expect(unknownSnapshot.status == 2)
+        #expect(unknownSnapshot.stderr.contains("no snapshot.taken with snapshot_id \"nope\""))
+        let badTime = try runTally(["reconcile", "--journal", journal, "--store", fixturesPath + "/reconcile/stock/store", "--as-of", "yesterday"])
+        #expect(badTime.status == 2)
+        let badFormat = try runTally(["reconcile", "--journal", journal, "--store", fixturesPath + "/reconcile/stock/store", "--format", "pdf"])
+        #expect(badFormat.status == 2)
+        dir.remove()
+    }
+
+    @Test("demo writes a scenario whose reconcile finds every kind of damage a restore does; text, Markdown and HTML match golden files")
+    func demo() throws {
+        let run = try runTally(["demo", "--dir", dir.file("demo")])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("SUMMARY: 20 findings — 11 critical, 8 high, 1 warning"))
+        let journal = dir.file("demo/tally.journal"), store = dir.file("demo/store.db")
+        #expect(try runTally(["verify", "--journal", journal]).status == 0)
+        let json = try runTally(["reconcile", "--journal", journal, "--store", store, "--format", "json"])
+        #expect(json.status == 1)
+        let object = try #require(parseJSONObject(json.stdout))
+        let kinds = Set(((object["findings"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
+        for kind in ["oversell", "double_shipment", "lost_order", "lost_fulfillment", "lost_refund", "order_status_drift",
+                     "order_conflict", "inventory_drift", "price_drift", "discount_revived", "unjournaled_product"] {
+            #expect(kinds.contains(kind), "demo lacks \(kind)")
+        }
+        let golden = fixturesPath + "/golden/demo"
+        for format in ["text", "markdown", "html", "json"] {
+            let out = try runTally(["reconcile", "--journal", "tally.journal", "--store", "store.db", "--format", format], directory: dir.file("demo"))
+            let ext = ["text": "txt", "markdown": "md", "html": "html", "json": "json"][format]!
+            if let problem = checkGolden(out.stdout, path: "\(golden)/reconcile.\(ext)") { Issue.record(Comment(rawValue: problem)) }
+        }
+        // --output writes the file and prints nothing.
+        let toFile = try runTally(["reconcile", "--journal", journal, "--store", store, "--format", "html", "--output", dir.file("r.html")])
+        #expect(toFile.stdout.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: dir.file("r.html")))
+        dir.remove()
+    }
+
+    @Test("snapshot records the store digest and copies the store; reconcile names the matching snapshot; restored records the restore")
+    func markers() throws {
+        _ = try runTally(["demo", "--dir", dir.file("demo")])
+        let journal = dir.file("demo/tally.journal"), store = dir.file("demo/store.db")
+        try FileManager.default.createDirectory(atPath: dir.file("backups"), withIntermediateDirectories: true)
+        let snap = try runTally(["snapshot", "--journal", journal, "--store", store, "--id", "manual-1", "--at", "2026-11-19T19:00:00Z", "--copy-to", dir.file("backups")])
+        #expect(snap.status == 0, "\(snap.stderr)")
+        #expect(snap.stdout.contains("snapshot manual-1 recorded at seq 53"))
+        #expect(FileManager.default.fileExists(atPath: dir.file("backups/manual-1.db")))
+        // The copy has the same content, so the same digest.
+        let text = try runTally(["reconcile", "--journal", journal, "--store", dir.file("backups/manual-1.db"), "--snapshot", "manual-1"])
+        #expect(text.stdout.contains("The store's content is exactly snapshot manual-1."))
+        let restored = try runTally(["restored", "--journal", journal, "--snapshot", "manual-1", "--at", "2026-11-19T20:00:00Z"])
+        #expect(restored.status == 0)
+        let json = try #require(parseJSONObject(try runTally(["reconcile", "--journal", journal, "--store", store, "--format", "json"]).stdout))
+        #expect((json["snapshot"] as? [String: Any])?["snapshot_id"] as? String == "manual-1")
+        #expect((json["restore"] as? [String: Any])?["occurred_at"] as? String == "2026-11-19T20:00:00Z")
+        let unknown = try runTally(["restored", "--journal", journal, "--snapshot", "nope"])
+        #expect(unknown.status == 2)
+        dir.remove()
+    }
+}
