@@ -125,32 +125,6 @@ struct EventRecord: Equatable {
         s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next())
     }
 
-    /// The bytes the hash chain covers for this row: seq, recorded_us and every
-    /// stored column, each tagged and length-prefixed so no two rows share an encoding.
-    func hashMaterial(seq: Int64, recordedUs: Int64) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(128 + data.utf8.count + (lines?.count ?? 0))
-        func int(_ v: Int64?) {
-            guard let v else { out.append(0); return }
-            out.append(1)
-            withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
-        }
-        func bytes<C: Collection>(_ tag: UInt8, _ v: C?) where C.Element == UInt8 {
-            guard let v else { out.append(0); return }
-            out.append(tag)
-            withUnsafeBytes(of: UInt32(v.count).bigEndian) { out.append(contentsOf: $0) }
-            out.append(contentsOf: v)
-        }
-        func text(_ v: String?) { bytes(2, v?.utf8) }
-        int(seq); int(recordedUs)
-        text(id); int(type); int(occurredUs); text(occurredAt); text(source); text(data)
-        text(orderID); text(sku); text(location); text(code); text(fulfillmentID); text(refundID); text(snapshotID)
-        text(currency); int(amount); int(compareAt); int(usageLimit); int(restock); text(reason); text(kind); text(status)
-        int(startsUs); int(endsUs); text(customerEmail); text(carrier); text(trackingNumber); text(ref); text(label); text(storeDigest)
-        bytes(3, lines); bytes(3, discountCodes)
-        return out
-    }
-
     /// The typed payload, rebuilt from the columns without reading JSON. Nil for a row
     /// whose columns do not form a valid payload (only a tampered journal has one).
     func payload() -> EventPayload? {

@@ -36,7 +36,8 @@ extension Journal {
     }
 
     private func appendInTransaction(_ items: [AppendItem]) throws(SQLiteError) -> [AppendOutcome] {
-        let headStatement = try connection.prepare("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1")
+        let headStatement = try cached("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1")
+        defer { headStatement.reset() }
         var seq: Int64 = 0
         var previousHash: [UInt8] = []
         var recordedUs = clock.now().microseconds
@@ -46,9 +47,10 @@ extension Journal {
             // recorded_at never goes backwards, even if the wall clock does.
             recordedUs = max(recordedUs, headStatement.int64(2))
         }
-        let find = try connection.prepare("SELECT seq, id, type, occurred_us, source, data FROM events WHERE id_key = ?")
-        let insert = try connection.prepare(Schema.insertEvent)
-        let quarantine = try connection.prepare(
+        let find = try cached("SELECT seq, id, type, occurred_us, source, data FROM events WHERE id_key = ?")
+        defer { find.reset() }
+        let insert = try cached(Schema.insertEvent)
+        let quarantine = try cached(
             "INSERT INTO quarantine (received_us, input, line, event_id, reason, raw, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         func keep(_ rejection: Rejection, raw: [UInt8], rawBytes: Int) throws(SQLiteError) {
             quarantine.reset()
@@ -61,6 +63,7 @@ extension Journal {
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(items.count)
         var appendedAny = false
+        var material = HashMaterial()
         for item in items {
             switch item {
             case .rejected(let rejection, let raw, let rawBytes):
@@ -81,7 +84,8 @@ extension Journal {
                     continue
                 }
                 seq += 1
-                let hash = hasher.digest(previousHash, record.hashMaterial(seq: seq, recordedUs: recordedUs))
+                record.writeHashMaterial(seq: seq, recordedUs: recordedUs, into: &material)
+                let hash = hasher.digest(previousHash, material.bytes)
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(recordedUs, at: 2)
@@ -94,10 +98,10 @@ extension Journal {
             }
         }
         if appendedAny {
-            let meta = try connection.prepare("UPDATE journal_meta SET value = ? WHERE key = ?")
-            meta.bind(String(seq), at: 1); meta.bind("head_seq", at: 2); try meta.step()
+            // The head, so that verify notices a removed tail.
+            let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
             meta.reset()
-            meta.bind(SHA256Hasher.hex(previousHash), at: 1); meta.bind("head_hash", at: 2); try meta.step()
+            meta.bind(String(seq), at: 1); meta.bind(SHA256Hasher.hex(previousHash), at: 2); try meta.step()
         }
         return outcomes
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import TallyCore
 import TallyDigest
 import TallySQLite
@@ -13,50 +14,116 @@ public struct VerifyReport: Sendable, Equatable {
 }
 
 extension Journal {
+    /// Journals at least this long are verified by two workers, each over half of the seqs.
+    static let parallelVerifyEventsMin: Int64 = 200_000
+
     /// Checks that seqs are gapless from 1, that every row's hash matches its
     /// content and its link to the previous row, and that the head recorded
     /// with the last append is still the last row (so a removed tail shows).
-    public func verify(progress: ((Int64) -> Void)? = nil) throws(JournalError) -> VerifyReport {
-        try wrap { () throws(SQLiteError) in
-            let rows = try connection.prepare("SELECT \(EventRecord.selectList) FROM events ORDER BY seq")
-            let hashIndex = Int32(EventRecord.columns.count + 2)
-            var expected: Int64 = 1
-            var previous: [UInt8] = []
-            var count: Int64 = 0
-            while try rows.step() {
-                let seq = rows.int64(0)
-                if seq != expected {
-                    let what = seq > expected ? "seq \(expected)\(seq - 1 > expected ? "–\(seq - 1)" : "") is missing" : "seq \(seq) is out of order"
-                    return VerifyReport(events: count, lastSeq: seq, firstBadSeq: expected, problem: what)
-                }
-                let record = EventRecord(row: rows)
-                let stored = rows.blob(hashIndex)
-                let computed = hasher.digest(previous, record.hashMaterial(seq: seq, recordedUs: rows.int64(1)))
-                if stored != computed {
-                    let problem = seq > 1
-                        ? "seq \(seq) does not match its hash: its content, or its link to seq \(seq - 1), was changed after it was appended"
-                        : "seq 1 does not match its hash: its content was changed after it was appended"
-                    return VerifyReport(events: count, lastSeq: seq, firstBadSeq: seq, problem: problem)
-                }
-                previous = stored
-                count += 1
-                expected += 1
-                if count % 1_000_000 == 0 { progress?(count) }
-            }
-            let lastSeq = expected - 1
+    ///
+    /// Each row is checked against the stored hash of the row before it, so the
+    /// seq range splits across workers with no loss: any edit still breaks the
+    /// row it touched or the one after it.
+    public func verify() throws(JournalError) -> VerifyReport {
+        let (count, maxSeq, headSeq, headHash) = try wrap { () throws(SQLiteError) -> (Int64, Int64, Int64, String) in
+            let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM events")
+            try s.step()
             let meta = try connection.prepare("SELECT key, value FROM journal_meta WHERE key IN ('head_seq', 'head_hash')")
             var headSeq: Int64 = 0
             var headHash = ""
             while try meta.step() {
                 if meta.text(0) == "head_seq" { headSeq = Int64(meta.text(1)) ?? -1 } else { headHash = meta.text(1) }
             }
-            if headSeq != lastSeq || (lastSeq > 0 && headHash != SHA256Hasher.hex(previous)) {
-                let problem = headSeq > lastSeq
-                    ? "the journal's head says seq \(headSeq) but the last event is seq \(lastSeq): events after seq \(lastSeq) were removed"
-                    : "the journal's head (seq \(headSeq)) does not match its last event (seq \(lastSeq))"
-                return VerifyReport(events: count, lastSeq: lastSeq, firstBadSeq: min(headSeq, lastSeq) + 1, problem: problem)
-            }
-            return VerifyReport(events: count, lastSeq: lastSeq, firstBadSeq: nil, problem: nil)
+            return (s.int64(0), s.int64(1), headSeq, headHash)
         }
+        let workers = count >= Journal.parallelVerifyEventsMin ? 2 : 1
+        var ranges: [ClosedRange<Int64>] = []
+        let step = max(1, (maxSeq + Int64(workers) - 1) / Int64(workers))
+        var lo: Int64 = 1
+        while lo <= maxSeq { ranges.append(lo...min(maxSeq, lo + step - 1)); lo += step }
+        let rangeList = ranges
+        var results = [RangeCheck](repeating: RangeCheck(), count: rangeList.count)
+        let path = self.path
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: rangeList.count) { i in
+                slots[i] = Journal.check(path: path, range: rangeList[i])
+            }
+        }
+        if let failure = results.first(where: { $0.error != nil })?.error { throw .sqlite(path: path, failure) }
+        if let bad = results.compactMap({ r in r.firstBadSeq.map { (r, $0) } }).min(by: { $0.1 < $1.1 }) {
+            return VerifyReport(events: bad.1 - 1, lastSeq: maxSeq, firstBadSeq: bad.1, problem: bad.0.problem)
+        }
+        if count != maxSeq {
+            return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: "\(maxSeq - count) seqs are missing")
+        }
+        let lastHash = results.last?.lastHash ?? []
+        if headSeq != maxSeq || (maxSeq > 0 && headHash != SHA256Hasher.hex(lastHash)) {
+            let problem = headSeq > maxSeq
+                ? "the journal's head says seq \(headSeq) but the last event is seq \(maxSeq): events after seq \(maxSeq) were removed"
+                : "the journal's head (seq \(headSeq)) does not match its last event (seq \(maxSeq))"
+            return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: min(headSeq, maxSeq) + 1, problem: problem)
+        }
+        return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: nil)
+    }
+
+    struct RangeCheck {
+        var firstBadSeq: Int64?
+        var problem: String?
+        var lastHash: [UInt8] = []
+        var error: SQLiteError?
+    }
+
+    /// Checks the rows of `range` on a connection of its own.
+    static func check(path: String, range: ClosedRange<Int64>) -> RangeCheck {
+        var result = RangeCheck()
+        do throws(SQLiteError) {
+            let connection = try Connection(path: path, mode: .readOnly)
+            connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+            try connection.execute("PRAGMA cache_size=-\(Schema.cacheKibibytes)")
+            // One read transaction for the whole range: a consistent snapshot.
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            var previous: [UInt8] = []
+            if range.lowerBound > 1 {
+                let s = try connection.prepare("SELECT hash FROM events WHERE seq = ?")
+                s.bind(range.lowerBound - 1, at: 1)
+                if try s.step() { previous = s.blob(0) }
+            }
+            let rows = try connection.prepare("SELECT \(EventRecord.selectList) FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            rows.bind(range.lowerBound, at: 1); rows.bind(range.upperBound, at: 2)
+            let hashIndex = Int32(EventRecord.columns.count + 2)
+            let hasher = SHA256Hasher()
+            var material = HashMaterial()
+            var expected = range.lowerBound
+            while try rows.step() {
+                let seq = rows.int64(0)
+                if seq != expected {
+                    result.firstBadSeq = expected
+                    result.problem = seq - 1 > expected ? "seq \(expected)–\(seq - 1) are missing" : "seq \(expected) is missing"
+                    return result
+                }
+                material.read(row: rows)
+                let computed = hasher.digest(previous, material.bytes)
+                let matches = rows.withRawBytes(hashIndex) { stored in stored.map { $0.elementsEqual(computed) } ?? false }
+                if !matches {
+                    result.firstBadSeq = seq
+                    result.problem = seq > 1
+                        ? "seq \(seq) does not match its hash: its content, or its link to seq \(seq - 1), was changed after it was appended"
+                        : "seq 1 does not match its hash: its content was changed after it was appended"
+                    return result
+                }
+                previous = rows.blob(hashIndex)
+                expected += 1
+            }
+            if expected <= range.upperBound {
+                result.firstBadSeq = expected
+                result.problem = "seq \(expected) is missing"
+            }
+            result.lastHash = previous
+        } catch {
+            result.error = error
+        }
+        return result
     }
 }

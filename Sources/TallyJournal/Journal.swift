@@ -18,6 +18,8 @@ public final class Journal {
     let connection: Connection
     let clock: any JournalClock
     let hasher = SHA256Hasher()
+    /// Prepared statements of the hot paths, compiled once per connection.
+    private var statementCache: [String: Statement] = [:]
 
     /// How long a writer waits for another process's transaction.
     public static let busyTimeoutMilliseconds: Int32 = 60_000
@@ -107,6 +109,14 @@ public final class Journal {
 
     func wrap<T>(_ body: () throws(SQLiteError) -> T) throws(JournalError) -> T {
         do throws(SQLiteError) { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+
+    /// A prepared statement for `sql`, compiled on first use. Callers reset it before binding.
+    func cached(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = statementCache[sql] { return statement }
+        let statement = try connection.prepare(sql)
+        statementCache[sql] = statement
+        return statement
     }
 
     /// The last seq and its hash (0 and empty for an empty journal).

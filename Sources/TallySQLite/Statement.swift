@@ -106,6 +106,20 @@ public final class Statement {
         return try body(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// The raw bytes of a TEXT or BLOB column without copying (nil for NULL); valid only inside `body`.
+    public func withRawBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL:
+            return try body(nil)
+        case SQLITE_BLOB:
+            let pointer = sqlite3_column_blob(handle, index)
+            return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
+        default:
+            let pointer = sqlite3_column_text(handle, index)
+            return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
+        }
+    }
+
     /// The column as one closed enum value.
     public func value(at index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {

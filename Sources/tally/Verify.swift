@@ -14,9 +14,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
-        var progress = Output.Progress(total: nil)
-        let report = try guarded { try journal.verify { progress.show(Int($0), "verified events") } }
-        progress.finish()
+        let report = try guarded { try journal.verify() }
         switch format {
         case .json:
             print(JSONWriter.encode(.obj([

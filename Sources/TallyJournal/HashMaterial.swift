@@ -1,0 +1,76 @@
+import TallySQLite
+
+/// The bytes the hash chain covers for one row: seq, recorded_us and every
+/// stored column, each tagged and length-prefixed so no two rows share an
+/// encoding. Written once, into a reused buffer, by append (from an
+/// `EventRecord`) and by verify (straight from SQLite's column memory).
+struct HashMaterial {
+    /// How each column of `EventRecord.columns` enters the material.
+    enum Kind { case text, int, blob, skip }
+
+    static let kinds: [Kind] = EventRecord.columns.map { name in
+        switch name {
+        case "id_key": return .skip // derived from id
+        case "type", "occurred_us", "amount", "compare_at", "usage_limit", "restock", "starts_us", "ends_us": return .int
+        case "lines", "discount_codes": return .blob
+        default: return .text
+        }
+    }
+
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1024) }
+
+    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    mutating func int(_ v: Int64?) {
+        guard let v else { bytes.append(0); return }
+        bytes.append(1)
+        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func raw(_ tag: UInt8, _ v: UnsafeRawBufferPointer?) {
+        guard let v else { bytes.append(0); return }
+        bytes.append(tag)
+        withUnsafeBytes(of: UInt32(v.count).bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: v)
+    }
+
+    mutating func text(_ v: String?) {
+        guard var v else { bytes.append(0); return }
+        v.withUTF8 { raw(2, UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func blob(_ v: [UInt8]?) {
+        guard let v else { bytes.append(0); return }
+        v.withUnsafeBytes { raw(3, $0) }
+    }
+
+    /// Reads seq, recorded_us and the columns from a row selected with `EventRecord.selectList`.
+    mutating func read(row s: Statement) {
+        reset()
+        int(s.int64(0)); int(s.int64(1))
+        for (i, kind) in HashMaterial.kinds.enumerated() {
+            let column = Int32(i + 2)
+            switch kind {
+            case .skip: continue
+            case .int: int(s.optionalInt64(column))
+            case .text: s.withRawBytes(column) { raw(2, $0) }
+            case .blob: s.withRawBytes(column) { raw(3, $0) }
+            }
+        }
+    }
+}
+
+extension EventRecord {
+    /// Writes this record's material (see `HashMaterial`), in `EventRecord.columns` order.
+    func writeHashMaterial(seq: Int64, recordedUs: Int64, into m: inout HashMaterial) {
+        m.reset()
+        m.int(seq); m.int(recordedUs)
+        m.text(id); m.int(type); m.int(occurredUs); m.text(occurredAt); m.text(source); m.text(data)
+        m.text(orderID); m.text(sku); m.text(location); m.text(code); m.text(fulfillmentID); m.text(refundID); m.text(snapshotID)
+        m.text(currency); m.int(amount); m.int(compareAt); m.int(usageLimit); m.int(restock); m.text(reason); m.text(kind); m.text(status)
+        m.int(startsUs); m.int(endsUs); m.text(customerEmail); m.text(carrier); m.text(trackingNumber); m.text(ref); m.text(label); m.text(storeDigest)
+        m.blob(lines); m.blob(discountCodes)
+    }
+}
