@@ -62,7 +62,8 @@ public struct SyntheticHistory {
     }
 
     mutating func timestamp() -> String {
-        clockSeconds += Int64(random.below(3))
+        // Strictly increasing: no two events share an instant, so markers can sit between them.
+        clockSeconds += Int64(1 + random.below(2))
         return Self.format(clockSeconds)
     }
 

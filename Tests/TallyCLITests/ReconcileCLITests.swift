@@ -120,3 +120,51 @@ struct ReconcileCLITests {
         dir.remove()
     }
 }
+
+@Suite("tally repair (the binary)")
+struct RepairCLITests {
+    @Test("the plan lists SQL and what needs a person; --apply backs up, repairs, and a second --apply finds nothing")
+    func repairDemo() throws {
+        let dir = TempDirectory("repair")
+        defer { dir.remove() }
+        _ = try runTally(["demo", "--dir", dir.path])
+        let plan = try runTally(["repair", "--store", "store.db"], directory: dir.path)
+        #expect(plan.status == 0)
+        #expect(plan.stdout.contains("(dry run: add --apply to run it)"))
+        #expect(plan.stdout.contains("UPDATE orders SET status = 'cancelled' WHERE order_id = '1012';"))
+        #expect(plan.stdout.contains("DELETE FROM discounts WHERE code = 'WELCOME10';"))
+        #expect(plan.stdout.contains("Needs a person (6, never changed automatically):"))
+        #expect(plan.stdout.contains("  - order_drift order_id=1013:"), "a conflicting order is never rewritten")
+        let json = try #require(parseJSONObject(try runTally(["repair", "--store", "store.db", "--format", "json"], directory: dir.path).stdout))
+        #expect((json["steps"] as? [Any])?.count == 14)
+        let applied = try runTally(["repair", "--store", "store.db", "--apply"], directory: dir.path)
+        #expect(applied.status == 0)
+        #expect(applied.stderr.contains("applied 14 repairs"))
+        #expect(FileManager.default.fileExists(atPath: dir.file("store.db.before-repair")))
+        let after = try #require(parseJSONObject(try runTally(["reconcile", "--store", "store.db", "--format", "json"], directory: dir.path).stdout))
+        let kinds = Set(((after["findings"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
+        #expect(kinds == ["double_shipment", "lost_fulfillment", "order_conflict", "order_drift", "oversell", "unjournaled_product"])
+        let again = try runTally(["repair", "--store", "store.db", "--apply"], directory: dir.path)
+        #expect(again.stdout.contains("Nothing to repair automatically."))
+        #expect(again.stderr.contains("nothing to apply"))
+        // The untouched copy still reconciles as before.
+        let old = try #require(parseJSONObject(try runTally(["reconcile", "--store", "store.db.before-repair", "--format", "json"], directory: dir.path).stdout))
+        #expect((old["findings"] as? [Any])?.count == 20)
+    }
+
+    @Test("a CSV store can be planned but not applied")
+    func csvStore() throws {
+        let dir = TempDirectory("repair-csv")
+        defer { dir.remove() }
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/reconcile/stock/events.ndjson"])
+        let store = fixturesPath + "/reconcile/stock/store"
+        let plan = try runTally(["repair", "--journal", journal, "--store", store])
+        #expect(plan.status == 0)
+        #expect(plan.stdout.contains("VALUES ('D', 'main', 4) ON CONFLICT"))
+        let apply = try runTally(["repair", "--journal", journal, "--store", store, "--apply"])
+        #expect(apply.status == 2)
+        #expect(apply.stderr.contains("repair --apply needs an SQLite store"))
+    }
+}
