@@ -5,17 +5,24 @@ import CCrypto
 /// reuses its context; it is not thread-safe.
 public final class SHA256Hasher {
     private let context: OpaquePointer
+    /// Fetched once: `EVP_sha256()` per digest takes a lock inside libcrypto each time.
+    private let algorithm: OpaquePointer
 
     public init() {
         guard let context = EVP_MD_CTX_new() else { preconditionFailure("libcrypto could not allocate a digest context") }
+        guard let algorithm = EVP_MD_fetch(nil, "SHA256", nil) else { preconditionFailure("libcrypto has no SHA256") }
         self.context = context
+        self.algorithm = algorithm
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit {
+        EVP_MD_CTX_free(context)
+        EVP_MD_free(algorithm)
+    }
 
     /// Feeds bytes into a running digest started with `begin()`.
     public func begin() {
-        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
+        precondition(EVP_DigestInit_ex(context, algorithm, nil) == 1, "EVP_DigestInit_ex failed")
     }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -35,7 +42,7 @@ public final class SHA256Hasher {
 
     /// The digest of the concatenation of `parts`.
     public func digest(_ parts: [UInt8]...) -> [UInt8] {
-        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
+        precondition(EVP_DigestInit_ex(context, algorithm, nil) == 1, "EVP_DigestInit_ex failed")
         for part in parts {
             part.withUnsafeBytes { buffer in
                 _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)

@@ -55,7 +55,7 @@ struct HashMaterial {
             switch kind {
             case .skip: continue
             case .int: int(s.optionalInt64(column))
-            case .text: s.withRawBytes(column) { raw(2, $0) }
+            case .text: s.withTextBytes(column) { raw(2, $0) }
             case .blob: s.withRawBytes(column) { raw(3, $0) }
             }
         }

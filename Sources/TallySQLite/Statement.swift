@@ -120,6 +120,13 @@ public final class Statement {
         }
     }
 
+    /// The raw UTF-8 of a TEXT column without copying (nil for NULL); valid only inside `body`.
+    @inline(__always)
+    public func withTextBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
+        guard let pointer = sqlite3_column_text(handle, index) else { return try body(nil) }
+        return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
+    }
+
     /// The column as one closed enum value.
     public func value(at index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {

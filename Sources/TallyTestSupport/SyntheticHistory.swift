@@ -36,10 +36,15 @@ public struct SyntheticHistory {
     var openOrders: [(id: Int, lines: [(line: Int, qty: Int)])] = []
     var pending: [String] = []
 
-    public init(seed: UInt64, skuCount: Int = 100_000, idStyle: IDStyle = .sequential) {
+    /// Orders placed per 1,000 events after the catalog (the default, 450, is a busy shop;
+    /// 100 gives a 10M-event history with 1M orders and many inventory and price events).
+    public let orderPermille: Int
+
+    public init(seed: UInt64, skuCount: Int = 100_000, idStyle: IDStyle = .sequential, orderPermille: Int = 450) {
         self.random = SeededRandom(seed: seed)
         self.skuCount = skuCount
         self.idStyle = idStyle
+        self.orderPermille = orderPermille
     }
 
     static let hex = Array("0123456789abcdef".utf8)
@@ -101,24 +106,30 @@ public struct SyntheticHistory {
             }
             return line("inventory.set", "warehouse", "{\"sku\":\"\(sku(n))\",\"location\":\"main\",\"available\":\(50 + random.below(500)),\"reason\":\"baseline\"}")
         }
-        let roll = random.below(100)
-        switch roll {
-        case 0..<45: return placeOrder()
-        case 45..<75:
+        let o = orderPermille
+        let roll = random.below(1000)
+        if roll < o { return placeOrder() }
+        if roll < o + o * 2 / 3 {
             if let order = takeOpenOrder() { return fulfill(order) }
             return placeOrder()
-        case 75..<80:
+        }
+        if roll < o + o * 2 / 3 + o / 9 {
             if let order = takeOpenOrder() { return refund(order) }
             return placeOrder()
-        case 80..<83:
+        }
+        if roll < o + o * 2 / 3 + o / 9 + o / 15 {
             if let order = takeOpenOrder() {
                 return line("order.cancelled", "webshop", "{\"order_id\":\"\(order.id)\",\"restock\":true,\"reason\":\"customer\"}")
             }
             return placeOrder()
-        case 83..<90:
+        }
+        switch random.below(10) {
+        case 0..<5:
             return line("inventory.adjusted", "warehouse", "{\"sku\":\"\(sku(random.below(skuCount)))\",\"location\":\"main\",\"delta\":\(1 + random.below(40)),\"reason\":\"restock\",\"ref\":\"PO-\(random.below(100_000))\"}")
-        case 90..<96:
+        case 5..<8:
             return line("price.changed", "catalog", "{\"sku\":\"\(sku(random.below(skuCount)))\",\"price\":\(500 + random.below(20_000)),\"currency\":\"USD\",\"compare_at\":\(21_000 + random.below(1000))}")
+        case 8:
+            return line("inventory.set", "warehouse", "{\"sku\":\"\(sku(random.below(skuCount)))\",\"location\":\"main\",\"available\":\(20 + random.below(500)),\"reason\":\"sync\"}")
         default:
             let code = "CODE\(random.below(500))"
             if random.chance(20) { return line("discount.deleted", "admin", "{\"code\":\"\(code)\"}") }
