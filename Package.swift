@@ -47,7 +47,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyCore", "TallyJournal", "TallySQLite", "TallyTestSupport"],
+            dependencies: ["TallyCore", "TallyJournal", "TallySQLite", "TallyStore", "TallyTestSupport"],
             swiftSettings: strict
         ),
         .target(name: "TallyTestSupport", dependencies: ["TallyCore", "TallyJournal", "TallySQLite"], swiftSettings: strict),

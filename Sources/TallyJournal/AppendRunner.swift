@@ -63,14 +63,12 @@ public struct AppendRunner {
             }
             return
         }
-        let pipeline = AppendPipeline(depth: AppendRunner.pipelineDepth)
+        let handoff = Handoff<Chunk>(depth: AppendRunner.pipelineDepth)
         let batchSize = self.batchSize
-        DispatchQueue.global().async {
-            pipeline.produce(fd: fd, name: name, batchSize: batchSize)
-        }
-        defer { pipeline.cancelAndDrain() }
+        handoff.startProducer { handoff in AppendRunner.produce(fd: fd, name: name, batchSize: batchSize, into: handoff) }
+        defer { handoff.cancelAndWait() }
         while true {
-            switch pipeline.take() {
+            switch handoff.take() {
             case .batch(let items, let bytesRead):
                 summary.add(try journal.append(items))
                 progress?(bytesRead)
@@ -84,6 +82,35 @@ public struct AppendRunner {
 
     /// Batches decoded ahead of the writer.
     public static let pipelineDepth = 2
+
+    enum Chunk: Sendable {
+        case batch([AppendItem], bytesRead: Int)
+        case end
+        case failed(any Error)
+    }
+
+    /// Runs on the reader thread: reads, decodes and hands over batches.
+    static func produce(fd: Int32, name: String, batchSize: Int, into handoff: Handoff<Chunk>) {
+        let reader = NDJSONReader(fd: fd, name: name)
+        var batch: [AppendItem] = []
+        batch.reserveCapacity(batchSize)
+        struct Cancelled: Error {}
+        do {
+            try reader.forEachLine { line in
+                batch.append(AppendRunner.item(line, name: name))
+                if batch.count >= batchSize {
+                    guard handoff.put(.batch(batch, bytesRead: reader.bytesRead)) else { throw Cancelled() }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { handoff.put(.batch(batch, bytesRead: reader.bytesRead)) }
+            handoff.put(.end)
+        } catch is Cancelled {
+            return
+        } catch {
+            handoff.put(.failed(error))
+        }
+    }
 
     /// Decodes one line into an item for the journal.
     static func item(_ line: NDJSONReader.Line, name: String) -> AppendItem {
@@ -116,87 +143,5 @@ public struct AppendRunner {
             throw JournalError.unreadableInput(path: path, detail: "is a directory")
         }
         try run(fd: fd, name: path, into: &summary, progress: progress)
-    }
-}
-
-/// A bounded hand-off of decoded batches from the reader thread to the writer.
-final class AppendPipeline: @unchecked Sendable {
-    enum Chunk {
-        case batch([AppendItem], bytesRead: Int)
-        case end
-        case failed(any Error)
-    }
-
-    private let free: DispatchSemaphore
-    private let ready = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = DispatchSemaphore(value: 1)
-    private var queue: [Chunk] = []
-    private var cancelled = false
-
-    init(depth: Int) { free = DispatchSemaphore(value: depth) }
-
-    private func put(_ chunk: Chunk) {
-        free.wait()
-        lock.wait()
-        queue.append(chunk)
-        lock.signal()
-        ready.signal()
-    }
-
-    func take() -> Chunk {
-        ready.wait()
-        lock.wait()
-        let chunk = queue.removeFirst()
-        lock.signal()
-        free.signal()
-        return chunk
-    }
-
-    private var isCancelled: Bool {
-        lock.wait()
-        defer { lock.signal() }
-        return cancelled
-    }
-
-    /// Runs on the reader thread.
-    func produce(fd: Int32, name: String, batchSize: Int) {
-        defer { done.signal() }
-        let reader = NDJSONReader(fd: fd, name: name)
-        var batch: [AppendItem] = []
-        batch.reserveCapacity(batchSize)
-        struct Cancelled: Error {}
-        do {
-            try reader.forEachLine { line in
-                batch.append(AppendRunner.item(line, name: name))
-                if batch.count >= batchSize {
-                    if isCancelled { throw Cancelled() }
-                    put(.batch(batch, bytesRead: reader.bytesRead))
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { put(.batch(batch, bytesRead: reader.bytesRead)) }
-            put(.end)
-        } catch is Cancelled {
-            put(.end)
-        } catch {
-            put(.failed(error))
-        }
-    }
-
-    /// Stops the reader (if still running) and waits until it has let go of the file.
-    func cancelAndDrain() {
-        lock.wait()
-        cancelled = true
-        lock.signal()
-        // Free every slot the reader may be waiting on, then wait for it to finish.
-        while done.wait(timeout: .now()) == .timedOut {
-            if ready.wait(timeout: .now() + .milliseconds(10)) == .success {
-                lock.wait()
-                if !queue.isEmpty { queue.removeFirst() }
-                lock.signal()
-                free.signal()
-            }
-        }
     }
 }

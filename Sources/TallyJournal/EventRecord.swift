@@ -109,6 +109,34 @@ struct EventRecord: Equatable {
         discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
     }
 
+    /// The columns replay reads, in the order `init(replayRow:)` expects after `seq`.
+    static let replayColumns = [
+        "id", "type", "occurred_us", "order_id", "sku", "location", "code", "fulfillment_id", "refund_id", "snapshot_id",
+        "currency", "amount", "compare_at", "usage_limit", "restock", "reason", "kind", "status", "starts_us", "ends_us",
+        "customer_email", "carrier", "tracking_number", "ref", "lines", "discount_codes",
+    ]
+
+    /// Reads a row selected as `seq, <replayColumns>`: everything the payload needs, none of
+    /// the envelope text (`data`, `occurred_at`, `source` stay empty).
+    init(replayRow s: Statement) {
+        var i: Int32 = 1
+        func next() -> Int32 { defer { i += 1 }; return i }
+        id = s.text(next()); type = s.int64(next()); occurredUs = s.int64(next())
+        occurredAt = ""; source = ""; data = ""
+        orderID = s.optionalText(next()); sku = s.optionalText(next()); location = s.optionalText(next())
+        code = s.optionalText(next()); fulfillmentID = s.optionalText(next()); refundID = s.optionalText(next())
+        snapshotID = s.optionalText(next()); currency = s.optionalText(next())
+        amount = s.optionalInt64(next()); compareAt = s.optionalInt64(next()); usageLimit = s.optionalInt64(next())
+        restock = s.optionalInt64(next()); reason = s.optionalText(next()); kind = s.optionalText(next())
+        status = s.optionalText(next()); startsUs = s.optionalInt64(next()); endsUs = s.optionalInt64(next())
+        customerEmail = s.optionalText(next()); carrier = s.optionalText(next()); trackingNumber = s.optionalText(next())
+        ref = s.optionalText(next()); label = nil; storeDigest = nil
+        let linesIndex = next()
+        lines = s.isNull(linesIndex) ? nil : s.blob(linesIndex)
+        let codesIndex = next()
+        discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
+    }
+
     /// Binds the record's columns starting at parameter `first`.
     func bind(to s: Statement, first: Int32) {
         var i = first

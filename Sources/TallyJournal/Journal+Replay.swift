@@ -1,19 +1,66 @@
 import TallyCore
+import TallySQLite
 
 extension Journal {
+    /// Events handed from the reading thread to the replaying one at a time.
+    static let replayBatchSize = 4096
+
     /// Truth by replaying the journal (contract §4), or truth as of `asOf`:
-    /// only events with `occurred_at` ≤ `asOf`.
+    /// only events with `occurred_at` ≤ `asOf`. Reads typed columns only, never JSON.
+    ///
+    /// Two threads: one steps SQLite and rebuilds payloads from the columns (on a
+    /// read-only connection of its own), the other applies them to `Truth`.
     public func replay(asOf: Timestamp? = nil) throws -> Truth {
-        var truth = Truth()
-        do {
-            try forEachEventInTimeOrder { journaled in
-                // Events come in event-time order: the first one past `asOf` ends the replay.
-                if let asOf, journaled.event.occurredAt > asOf { throw StopReplay() }
-                truth.apply(journaled)
+        enum Chunk: Sendable {
+            case events([ReplayEvent])
+            case end
+            case failed(any Error)
+        }
+        let handoff = Handoff<Chunk>(depth: 4)
+        let path = self.path
+        let asOfMicros = asOf?.microseconds
+        handoff.startProducer { handoff in
+            do {
+                let connection = try Connection(path: path, mode: .readOnly)
+                connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
+                try connection.execute("PRAGMA cache_size=-\(Schema.cacheKibibytes)")
+                let sql = "SELECT seq, " + EventRecord.replayColumns.joined(separator: ", ") + " FROM events"
+                    + (asOfMicros == nil ? "" : " WHERE occurred_us <= ?") + " ORDER BY occurred_us, seq"
+                let rows = try connection.prepare(sql)
+                if let asOfMicros { rows.bind(asOfMicros, at: 1) }
+                var batch: [ReplayEvent] = []
+                batch.reserveCapacity(Journal.replayBatchSize)
+                while try rows.step() {
+                    let record = EventRecord(replayRow: rows)
+                    guard let payload = record.payload() else {
+                        throw JournalError.notAJournal(path: path, detail: "seq \(rows.int64(0)) has columns that do not form a \(record.type) event; run `tally verify`")
+                    }
+                    batch.append(ReplayEvent(seq: Seq(rows.int64(0)), occurredAt: Timestamp(microseconds: record.occurredUs),
+                                             id: EventID(record.id), payload: payload))
+                    if batch.count == Journal.replayBatchSize {
+                        guard handoff.put(.events(batch)) else { return }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { handoff.put(.events(batch)) }
+                handoff.put(.end)
+            } catch let error as SQLiteError {
+                handoff.put(.failed(JournalError.sqlite(path: path, error)))
+            } catch {
+                handoff.put(.failed(error))
             }
-        } catch is StopReplay {}
-        return truth
+        }
+        defer { handoff.cancelAndWait() }
+        var truth = Truth()
+        while true {
+            switch handoff.take() {
+            case .events(let events):
+                for event in events { truth.apply(event) }
+            case .end:
+                return truth
+            case .failed(let error):
+                throw error
+            }
+        }
     }
 }
-
-private struct StopReplay: Error {}

@@ -51,11 +51,21 @@ extension Journal {
         }
     }
 
-    /// Every marker of `type`, in event-time order.
+    /// The number of events and the last seq, without scanning the table (reconcile's header).
+    public func counts() throws(JournalError) -> (events: Int64, lastSeq: Int64) {
+        try wrap { () throws(SQLiteError) in
+            let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM events")
+            try s.step()
+            return (s.int64(0), s.int64(1))
+        }
+    }
+
+    /// Every marker of `type`, in event-time order (an index read: only markers have a
+    /// snapshot_id; `occurred_us + 0` keeps SQLite from walking the time index instead).
     public func markers(_ type: EventType) throws(SQLiteError) -> [MarkerInfo] {
         precondition(type == .snapshotTaken || type == .restorePerformed, "markers are snapshots and restores")
         let s = try connection.prepare(
-            "SELECT seq, snapshot_id, occurred_us, label, store_digest, occurred_at FROM events WHERE type = ? ORDER BY occurred_us, seq")
+            "SELECT seq, snapshot_id, occurred_us, label, store_digest, occurred_at FROM events WHERE snapshot_id IS NOT NULL AND type = ? ORDER BY occurred_us + 0, seq")
         s.bind(Int64(type.code), at: 1)
         var result: [MarkerInfo] = []
         while try s.step() {

@@ -73,6 +73,10 @@ public final class Journal {
         let journal = Journal(path: path, connection: connection, clock: clock)
         try journal.configure()
         try journal.checkFormat()
+        if !readOnly {
+            // Indexes added since the journal was created (every statement is IF NOT EXISTS).
+            try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
+        }
         return journal
     }
 

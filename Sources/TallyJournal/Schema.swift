@@ -65,6 +65,7 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS events_by_email ON events (customer_email) WHERE customer_email IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_tracking ON events (tracking_number) WHERE tracking_number IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_ref ON events (ref) WHERE ref IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_snapshot ON events (snapshot_id, type) WHERE snapshot_id IS NOT NULL;
 
     CREATE TABLE IF NOT EXISTS quarantine (
       qid          INTEGER PRIMARY KEY,

@@ -127,6 +127,19 @@ public final class Statement {
         return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
+    /// The column's text when its storage class is TEXT, else nil (one type check, no enum).
+    @inline(__always)
+    public func textIfText(_ index: Int32) -> String? {
+        guard sqlite3_column_type(handle, index) == SQLITE_TEXT, let pointer = sqlite3_column_text(handle, index) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
+    }
+
+    /// The column's value when its storage class is INTEGER, else nil.
+    @inline(__always)
+    public func int64IfInteger(_ index: Int32) -> Int64? {
+        sqlite3_column_type(handle, index) == SQLITE_INTEGER ? sqlite3_column_int64(handle, index) : nil
+    }
+
     /// The column as one closed enum value.
     public func value(at index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {

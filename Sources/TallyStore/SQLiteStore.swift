@@ -8,10 +8,16 @@ import TallySQLite
 enum SQLiteStoreReader {
     struct Row: StoreRow {
         let statement: Statement
-        let place: String
+        let path: String
+        let table: String
+        let rowIDColumn: Int32
         let columnNames: [String]
 
+        /// Built only when an error needs it.
+        var place: String { "\(path): \(table) rowid \(statement.int64(rowIDColumn))" }
+
         func optionalText(_ column: Int) throws(StoreError) -> String? {
+            if let text = statement.textIfText(Int32(column)) { return text }
             switch statement.value(at: Int32(column)) {
             case .null: return nil
             case .text(let s): return s
@@ -22,6 +28,7 @@ enum SQLiteStoreReader {
         }
 
         func optionalInt(_ column: Int) throws(StoreError) -> Int64? {
+            if let int = statement.int64IfInteger(Int32(column)) { return int }
             switch statement.value(at: Int32(column)) {
             case .null: return nil
             case .integer(let i): return i
@@ -71,11 +78,9 @@ enum SQLiteStoreReader {
         for table in StoreTables.all {
             do {
                 let statement = try connection.prepare("SELECT \(table.columnNames.joined(separator: ", ")), rowid FROM \(table.name)")
-                while try statement.step() {
-                    let row = Row(statement: statement, place: "\(path): \(table.name) rowid \(statement.int64(Int32(table.columns.count)))",
-                                  columnNames: table.columnNames)
-                    try builder.add(table, row)
-                }
+                let row = Row(statement: statement, path: path, table: table.name, rowIDColumn: Int32(table.columns.count),
+                              columnNames: table.columnNames)
+                while try statement.step() { try builder.add(table.name, row) }
             } catch let error as SQLiteError {
                 throw .unreadable(path: path, detail: error.message)
             } catch let error as StoreError {

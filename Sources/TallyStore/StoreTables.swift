@@ -81,7 +81,11 @@ struct SnapshotBuilder {
     var snapshot = StoreSnapshot()
 
     mutating func add(_ table: StoreTables.Table, _ row: some StoreRow) throws(StoreError) {
-        switch table.name {
+        try add(table.name, row)
+    }
+
+    mutating func add(_ name: String, _ row: some StoreRow) throws(StoreError) {
+        switch name {
         case "products":
             snapshot.products[SKU(try row.text(0))] = .init(price: try row.int(1), currency: try row.text(2), compareAt: try row.optionalInt(3))
         case "inventory_levels":
@@ -119,7 +123,7 @@ struct SnapshotBuilder {
             pendingRefundLines[RefundID(try row.text(0)), default: []].append(
                 RefundLine(lineID: LineID(try row.text(1)), qty: try row.int(2), restock: restock == 1))
         default:
-            preconditionFailure("unknown store table \(table.name)")
+            preconditionFailure("unknown store table \(name)")
         }
     }
 

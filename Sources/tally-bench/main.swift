@@ -177,9 +177,10 @@ func generateCommand() {
 
 switch CommandLine.arguments.dropFirst().first {
 case "generate": generateCommand()
+case "reconcile": try reconcileBenchmark()
 case "append": try appendBenchmark()
 case "decode": try decodeBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR]")
     exit(2)
 }

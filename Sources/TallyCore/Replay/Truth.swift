@@ -1,3 +1,15 @@
+/// What replay needs of an event: its place in event-time order, its id (named by
+/// conflict and orphan findings) and its typed payload. No JSON.
+public struct ReplayEvent: Sendable {
+    public var seq: Seq
+    public var occurredAt: Timestamp
+    public var id: EventID
+    public var payload: EventPayload
+    public init(seq: Seq, occurredAt: Timestamp, id: EventID, payload: EventPayload) {
+        self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
+    }
+}
+
 /// The state of the store according to the journal: the result of replaying
 /// events in event-time order under the rules of contract §4. Pure: no I/O.
 public struct Truth: Sendable {
@@ -15,13 +27,18 @@ public struct Truth: Sendable {
 
     public init() {}
 
-    /// Applies one event. Events must arrive in event-time order.
+    /// Applies one journaled event. Events must arrive in event-time order.
     public mutating func apply(_ journaled: JournaledEvent) {
-        let at = EventTime(journaled.event.occurredAt, journaled.seq)
+        apply(ReplayEvent(seq: journaled.seq, occurredAt: journaled.event.occurredAt, id: journaled.event.id, payload: journaled.event.payload))
+    }
+
+    /// Applies one event. Events must arrive in event-time order.
+    public mutating func apply(_ journaled: ReplayEvent) {
+        let at = EventTime(journaled.occurredAt, journaled.seq)
         if let position { precondition(position < at, "replay must run in event-time order") }
         position = at
         applied += 1
-        switch journaled.event.payload {
+        switch journaled.payload {
         case .priceChanged(let p):
             let first = prices[p.sku]?.first ?? at
             prices[p.sku] = PriceTruth(price: p.price, currency: p.currency, compareAt: p.compareAt, first: first, last: at)
@@ -29,7 +46,12 @@ public struct Truth: Sendable {
             stock[StockKey(p.sku, p.location)] = StockTruth(available: p.available, last: at)
         case .inventoryAdjusted(let p):
             let key = StockKey(p.sku, p.location)
-            stock[key] = StockTruth(available: (stock[key]?.available ?? 0) &+ p.delta, last: at)
+            if let index = stock.index(forKey: key) {
+                stock.values[index].available &+= p.delta
+                stock.values[index].last = at
+            } else {
+                stock[key] = StockTruth(available: p.delta, last: at)
+            }
         case .discountUpserted(let p):
             var truth = discounts[p.code] ?? DiscountTruth(definition: nil, status: .active, everUpserted: false, last: at, lostCause: nil)
             if truth.status == .deleted || !truth.everUpserted { truth.lostCause = at }
@@ -46,61 +68,65 @@ public struct Truth: Sendable {
         case .orderPlaced(let p):
             placeOrder(p, journaled, at)
         case .orderCancelled(let p):
-            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
-            guard order.status != .cancelled else { return }
-            order.status = .cancelled
-            order.statusSet = at
+            // Index-based access mutates the stored order in place (no copy of its arrays).
+            guard let index = orders.index(forKey: p.orderID) else { orphan(journaled, at); return }
+            guard orders.values[index].status != .cancelled else { return }
+            orders.values[index].status = .cancelled
+            orders.values[index].statusSet = at
             if p.restock {
+                let order = orders.values[index]
                 for line in order.lines {
                     let back = line.qty - fulfilled(order, line.lineID) - (order.restockedByRefunds[line.lineID] ?? 0)
                     if back > 0 { move(StockKey(line.sku, order.location), by: back, at) }
                 }
             }
-            orders[p.orderID] = order
         case .orderRefunded(let p):
-            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
+            guard let index = orders.index(forKey: p.orderID) else { orphan(journaled, at); return }
             guard refunds[p.refundID] == nil else { return }
-            guard p.lines.allSatisfy({ order.line($0.lineID) != nil }) else { orphan(journaled, at); return }
+            let lines = orders.values[index].lines
+            let location = orders.values[index].location
+            guard p.lines.allSatisfy({ refundLine in lines.contains { $0.lineID == refundLine.lineID } }) else { orphan(journaled, at); return }
             refunds[p.refundID] = RefundTruth(refundID: p.refundID, orderID: p.orderID, amount: p.amount, lines: p.lines, created: at)
             for refundLine in p.lines where refundLine.restock {
-                order.restockedByRefunds[refundLine.lineID, default: 0] += refundLine.qty
-                if let line = order.line(refundLine.lineID) { move(StockKey(line.sku, order.location), by: refundLine.qty, at) }
+                orders.values[index].restockedByRefunds[refundLine.lineID, default: 0] += refundLine.qty
+                if let line = lines.first(where: { $0.lineID == refundLine.lineID }) {
+                    move(StockKey(line.sku, location), by: refundLine.qty, at)
+                }
             }
-            orders[p.orderID] = order
         case .fulfillmentCreated(let p):
-            guard var order = orders[p.orderID] else { orphan(journaled, at); return }
+            guard let index = orders.index(forKey: p.orderID) else { orphan(journaled, at); return }
             guard fulfillments[p.fulfillmentID] == nil else { return }
-            guard p.lines.allSatisfy({ order.line($0.lineID) != nil }) else { orphan(journaled, at); return }
+            let lines = orders.values[index].lines
+            guard p.lines.allSatisfy({ fl in lines.contains { $0.lineID == fl.lineID } }) else { orphan(journaled, at); return }
             fulfillments[p.fulfillmentID] = FulfillmentTruth(
                 fulfillmentID: p.fulfillmentID, orderID: p.orderID, location: p.location, status: .success, lines: p.lines,
                 carrier: p.carrier, trackingNumber: p.trackingNumber, created: at, statusSet: at)
-            order.fulfillmentIDs.append(p.fulfillmentID)
-            orders[p.orderID] = order
-            if order.status == .cancelled {
+            orders.values[index].fulfillmentIDs.append(p.fulfillmentID)
+            if orders.values[index].status == .cancelled {
                 var finding = Finding(kind: .shippedCancelledOrder, severity: .critical,
                                       key: [("order_id", p.orderID.rawValue), ("fulfillment_id", p.fulfillmentID.rawValue)])
-                finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, order.statusSet.seq]
+                finding.causalSeq = at.seq; finding.causalTime = at.occurredAt
+                finding.evidence = [at.seq, orders.values[index].statusSet.seq]
                 replayFindings.append(finding)
             }
         case .fulfillmentCancelled(let id):
-            guard var fulfillment = fulfillments[id] else { orphan(journaled, at); return }
-            if fulfillment.status == .success {
-                fulfillment.status = .cancelled
-                fulfillment.statusSet = at
-                fulfillments[id] = fulfillment
+            guard let index = fulfillments.index(forKey: id) else { orphan(journaled, at); return }
+            if fulfillments.values[index].status == .success {
+                fulfillments.values[index].status = .cancelled
+                fulfillments.values[index].statusSet = at
             }
         case .snapshotTaken, .restorePerformed:
             break
         }
     }
 
-    private mutating func placeOrder(_ p: OrderPlaced, _ journaled: JournaledEvent, _ at: EventTime) {
+    private mutating func placeOrder(_ p: OrderPlaced, _ journaled: ReplayEvent, _ at: EventTime) {
         if let existing = orders[p.orderID] {
             let same = existing.location == p.location && existing.currency == p.currency && existing.total == p.total
                 && Set(existing.lines) == Set(p.lines) && existing.lines.count == p.lines.count
             if !same {
                 var finding = Finding(kind: .orderConflict, severity: .high,
-                                      key: [("order_id", p.orderID.rawValue), ("event_id", journaled.event.id.rawValue)])
+                                      key: [("order_id", p.orderID.rawValue), ("event_id", journaled.id.rawValue)])
                 finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, existing.placed.seq]
                 replayFindings.append(finding)
             }
@@ -110,10 +136,10 @@ public struct Truth: Sendable {
                                        lines: p.lines, total: p.total, customerEmail: p.customerEmail,
                                        discountCodes: p.discountCodes, placed: at, statusSet: at)
         for line in p.lines {
-            let key = StockKey(line.sku, p.location)
-            guard let current = stock[key] else { continue }
+            guard let index = stock.index(forKey: StockKey(line.sku, p.location)) else { continue }
+            let current = stock.values[index]
             let after = current.available &- line.qty
-            stock[key] = StockTruth(available: after, last: at)
+            stock.values[index] = StockTruth(available: after, last: at)
             if after < 0 {
                 var finding = Finding(kind: .oversell, severity: .critical,
                                       key: [("order_id", p.orderID.rawValue), ("line_id", line.lineID.rawValue),
@@ -126,12 +152,13 @@ public struct Truth: Sendable {
     }
 
     private mutating func move(_ key: StockKey, by delta: Int64, _ at: EventTime) {
-        guard let current = stock[key] else { return }
-        stock[key] = StockTruth(available: current.available &+ delta, last: at)
+        guard let index = stock.index(forKey: key) else { return }
+        stock.values[index].available &+= delta
+        stock.values[index].last = at
     }
 
-    private mutating func orphan(_ journaled: JournaledEvent, _ at: EventTime) {
-        var finding = Finding(kind: .orphanReference, severity: .warning, key: [("event_id", journaled.event.id.rawValue)])
+    private mutating func orphan(_ journaled: ReplayEvent, _ at: EventTime) {
+        var finding = Finding(kind: .orphanReference, severity: .warning, key: [("event_id", journaled.id.rawValue)])
         finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq]
         replayFindings.append(finding)
     }
