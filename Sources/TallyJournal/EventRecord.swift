@@ -90,11 +90,16 @@ struct EventRecord: Equatable {
 
     /// Reads a row selected with `selectList`, columns starting at `first` (the `id` column).
     init(row s: Statement, first: Int32 = 2) {
+        id = s.text(first) // first + 1 is id_key: derived, not kept
+        type = s.int64(first + 2); occurredUs = s.int64(first + 3); occurredAt = s.text(first + 4)
+        source = s.text(first + 5); data = s.text(first + 6)
+        readTypedColumns(s, from: first + 7)
+    }
+
+    /// The typed columns from `order_id` to `discount_codes`, in `columns` order.
+    private mutating func readTypedColumns(_ s: Statement, from first: Int32) {
         var i = first
         func next() -> Int32 { defer { i += 1 }; return i }
-        id = s.text(next()); _ = next() // id_key is derived, not stored in the record
-        type = s.int64(next()); occurredUs = s.int64(next()); occurredAt = s.text(next())
-        source = s.text(next()); data = s.text(next())
         orderID = s.optionalText(next()); sku = s.optionalText(next()); location = s.optionalText(next())
         code = s.optionalText(next()); fulfillmentID = s.optionalText(next()); refundID = s.optionalText(next())
         snapshotID = s.optionalText(next()); currency = s.optionalText(next())
@@ -109,32 +114,15 @@ struct EventRecord: Equatable {
         discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
     }
 
-    /// The columns replay reads, in the order `init(replayRow:)` expects after `seq`.
-    static let replayColumns = [
-        "id", "type", "occurred_us", "order_id", "sku", "location", "code", "fulfillment_id", "refund_id", "snapshot_id",
-        "currency", "amount", "compare_at", "usage_limit", "restock", "reason", "kind", "status", "starts_us", "ends_us",
-        "customer_email", "carrier", "tracking_number", "ref", "lines", "discount_codes",
-    ]
+    /// The columns replay reads, after `seq`: the envelope's id, type and instant, then
+    /// every typed column; none of the envelope text (`data`, `occurred_at`, `source`).
+    static let replayColumns = ["id", "type", "occurred_us"] + Array(columns[columns.firstIndex(of: "order_id")!...])
 
-    /// Reads a row selected as `seq, <replayColumns>`: everything the payload needs, none of
-    /// the envelope text (`data`, `occurred_at`, `source` stay empty).
+    /// Reads a row selected as `seq, <replayColumns>`.
     init(replayRow s: Statement) {
-        var i: Int32 = 1
-        func next() -> Int32 { defer { i += 1 }; return i }
-        id = s.text(next()); type = s.int64(next()); occurredUs = s.int64(next())
+        id = s.text(1); type = s.int64(2); occurredUs = s.int64(3)
         occurredAt = ""; source = ""; data = ""
-        orderID = s.optionalText(next()); sku = s.optionalText(next()); location = s.optionalText(next())
-        code = s.optionalText(next()); fulfillmentID = s.optionalText(next()); refundID = s.optionalText(next())
-        snapshotID = s.optionalText(next()); currency = s.optionalText(next())
-        amount = s.optionalInt64(next()); compareAt = s.optionalInt64(next()); usageLimit = s.optionalInt64(next())
-        restock = s.optionalInt64(next()); reason = s.optionalText(next()); kind = s.optionalText(next())
-        status = s.optionalText(next()); startsUs = s.optionalInt64(next()); endsUs = s.optionalInt64(next())
-        customerEmail = s.optionalText(next()); carrier = s.optionalText(next()); trackingNumber = s.optionalText(next())
-        ref = s.optionalText(next()); label = nil; storeDigest = nil
-        let linesIndex = next()
-        lines = s.isNull(linesIndex) ? nil : s.blob(linesIndex)
-        let codesIndex = next()
-        discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
+        readTypedColumns(s, from: 4)
     }
 
     /// Binds the record's columns starting at parameter `first`.

@@ -1,3 +1,5 @@
+import TallyCore
+
 /// A small, fast, seeded generator (SplitMix64): the same seed, the same history.
 public struct SeededRandom: Sendable {
     private var state: UInt64
@@ -73,20 +75,7 @@ public struct SyntheticHistory {
     }
 
     static func format(_ seconds: Int64) -> String {
-        var days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        // Civil from days (Hinnant).
-        days += 719_468
-        let era = days / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func p(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(p(month))-\(p(day))T\(p(secondOfDay / 3600)):\(p(secondOfDay % 3600 / 60)):\(p(secondOfDay % 60))Z"
+        Timestamp(microseconds: seconds * 1_000_000).rfc3339
     }
 
     func sku(_ n: Int) -> String { "SKU-\(n)" }
