@@ -84,11 +84,17 @@ enum CSVParser {
         var fields: [String?] = []
         var field: [UInt8] = []
         var quoted = false
+        var quotedLength = 0 // bytes of the field that were inside quotes
         var recordLine = 1
         func endField() {
             fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
             quoted = false
+            quotedLength = 0
+        }
+        /// A CR just before the LF ends the row, unless it was inside quotes.
+        func dropRowEndCR() {
+            if field.last == 0x0D && field.count > quotedLength { field.removeLast() }
         }
         while i < bytes.count {
             let b = bytes[i]
@@ -111,11 +117,12 @@ enum CSVParser {
                     field.append(c)
                     i += 1
                 }
+                quotedLength = field.count
                 continue
             case 0x2C:
                 endField()
             case 0x0A:
-                if field.last == 0x0D && !quoted { field.removeLast() }
+                dropRowEndCR()
                 endField()
                 records.append(Record(fields: fields, line: recordLine))
                 fields.removeAll()
@@ -127,7 +134,7 @@ enum CSVParser {
             i += 1
         }
         if !field.isEmpty || !fields.isEmpty || quoted {
-            if field.last == 0x0D && !quoted { field.removeLast() }
+            dropRowEndCR()
             endField()
             records.append(Record(fields: fields, line: recordLine))
         }

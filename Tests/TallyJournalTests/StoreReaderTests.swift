@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TallyCore
+import TallyStore
+import TallyTestSupport
+
+@Suite("Store readers: CSV folders and SQLite files (contract §5, §10)")
+struct StoreReaderTests {
+    let dir = TempDirectory("store")
+
+    func folder(_ files: [String: String]) throws -> String {
+        let path = dir.file("csv")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, text) in files { _ = dir.write(text, to: "csv/\(name).csv") }
+        return path
+    }
+
+    @Test("quoted cells keep commas, quotes and line breaks; CRLF ends rows; a BOM is skipped; empty is NULL; missing files are empty tables")
+    func csvParsing() throws {
+        let path = try folder([
+            "orders": "\u{FEFF}order_id,placed_at,location,currency,status,total,customer_email\r\n\"A,1\",2026-11-20T10:00:00Z,main,USD,open,100,\"say \"\"hi\"\"\nthere\"\r\nB,x,main,USD,cancelled,5,\r\n",
+            "order_lines": "order_id,line_id,sku,qty,unit_price\n\"A,1\",1,S,2,50\n",
+        ])
+        let store = try StoreReader.read(path)
+        #expect(store.orders.count == 2)
+        let a = try #require(store.orders[OrderID("A,1")])
+        #expect(a.customerEmail == "say \"hi\"\nthere")
+        #expect(a.lines == [OrderLine(lineID: LineID("1"), sku: SKU("S"), qty: 2, unitPrice: 50, discount: 0)])
+        #expect(store.orders[OrderID("B")]?.customerEmail == nil)
+        #expect(store.orders[OrderID("B")]?.status == "cancelled")
+        #expect(store.products.isEmpty && store.refunds.isEmpty)
+        dir.remove()
+    }
+
+    @Test("bad CSV input names file, line and column", arguments: [
+        ("inventory_levels", "sku,location,available\nA,main\n", "inventory_levels.csv:2: column (row): has 2 cells, the header has 3"),
+        ("inventory_levels", "sku,location,available\nA,main,1.5\n", "inventory_levels.csv:2: column available: must be an integer, got \"1.5\""),
+        ("inventory_levels", "sku,location,available\nA,,3\n", "inventory_levels.csv:2: column location: must not be empty (NOT NULL)"),
+        ("orders", "order_id,placed_at,location,currency,status,total\n1,x,main,USD,shipped,1\n", "orders.csv:2: column status: must be one of open, cancelled, got \"shipped\""),
+        ("discounts", "code,kind,value,status,starts_at\nA,percentage,1,active,soon\n", "discounts.csv:2: column starts_at: must be an RFC 3339 timestamp, got \"soon\""),
+        ("refund_lines", "refund_id,line_id,qty,restock\nR,1,1,2\n", "refund_lines.csv:2: column restock: must be 0 or 1, got 2"),
+        ("products", "sku,price\nA,1\n", "table products has no column currency"),
+        ("products", "sku,price,currency\n\"A,1,USD\n", "a quoted cell is not closed"),
+        ("products", "", "a header row is required"),
+    ])
+    func csvErrors(_ table: String, _ text: String, _ message: String) throws {
+        let path = try folder([table: text])
+        do {
+            _ = try StoreReader.read(path)
+            Issue.record("accepted a bad \(table).csv")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+        dir.remove()
+    }
+
+    @Test("SQLite stores: values of the wrong type are errors naming table, row and column; the schema is checked first")
+    func sqliteErrors() throws {
+        let path = dir.file("s.db")
+        try StoreWriter.write(StoreSnapshot(), to: path)
+        let store = try StoreReader.read(path)
+        #expect(store == StoreSnapshot())
+        // A lax store that put text where an integer belongs.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO products VALUES ('A','ten','USD',NULL)\"); c.commit()", path]
+        try p.run(); p.waitUntilExit()
+        do {
+            _ = try StoreReader.read(path)
+            Issue.record("accepted text in products.price")
+        } catch {
+            #expect(error.description.contains("products rowid 1: column price: must be an integer, got \"ten\""), "\(error.description)")
+        }
+        dir.remove()
+    }
+
+    @Test("the store digest ignores row order and changes with content")
+    func digest() throws {
+        var a = StoreSnapshot()
+        a.products[SKU("X")] = .init(price: 1, currency: "USD", compareAt: nil)
+        a.products[SKU("Y")] = .init(price: 2, currency: "USD", compareAt: nil)
+        let path1 = dir.file("1.db"), path2 = dir.file("2.db")
+        try StoreWriter.write(a, to: path1)
+        var b = a
+        b.products[SKU("Y")]!.price = 3
+        try StoreWriter.write(b, to: path2)
+        #expect(StoreReader.digest(try StoreReader.read(path1)) == StoreReader.digest(a))
+        #expect(StoreReader.digest(a) != StoreReader.digest(b))
+        #expect(StoreReader.digest(a).hasPrefix("sha256:"))
+        dir.remove()
+    }
+}
