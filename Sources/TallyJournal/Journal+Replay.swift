@@ -23,7 +23,7 @@ extension Journal {
             do {
                 let connection = try Connection(path: path, mode: .readOnly)
                 connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
-                try connection.execute("PRAGMA cache_size=-\(Schema.cacheKibibytes)")
+                try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
                 let sql = "SELECT seq, " + EventRecord.replayColumns.joined(separator: ", ") + " FROM events"
                     + (asOfMicros == nil ? "" : " WHERE occurred_us <= ?") + " ORDER BY occurred_us, seq"
                 let rows = try connection.prepare(sql)

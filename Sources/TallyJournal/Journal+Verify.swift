@@ -80,7 +80,7 @@ extension Journal {
         do throws(SQLiteError) {
             let connection = try Connection(path: path, mode: .readOnly)
             connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
-            try connection.execute("PRAGMA cache_size=-\(Schema.cacheKibibytes)")
+            try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
             // One read transaction for the whole range: a consistent snapshot.
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }

@@ -7,6 +7,10 @@ enum Schema {
     /// tens of millions of events (8-byte keys), small enough for the append memory target.
     static let cacheKibibytes = 65_536
 
+    /// The page cache of connections that only scan (replay, verify): a scan reads each
+    /// page once, so a large cache would only add to peak memory.
+    static let scanCacheKibibytes = 8_192
+
     /// Pages of WAL before SQLite checkpoints on commit. Larger than the default
     /// (1,000) so fewer commits pay for a checkpoint; `append` checkpoints when it finishes.
     static let walAutocheckpointPages = 16_384

@@ -48,6 +48,8 @@ enum SQLiteStoreReader {
         do throws(SQLiteError) {
             let connection = try Connection(path: path, mode: .readOnly)
             _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
+            // The store is read once, table by table: a small page cache is enough.
+            try connection.execute("PRAGMA cache_size=-8192")
             return connection
         } catch {
             throw .unreadable(path: path, detail: error.isNotADatabase ? "not an SQLite database" : error.message)

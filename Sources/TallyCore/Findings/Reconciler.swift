@@ -61,13 +61,19 @@ public enum Reconciler {
                 f.expected = .text(order.status.rawValue); f.actual = .text(stored.status)
                 out.append(f)
             }
-            if stored.total != order.total || stored.lines.count != order.lines.count || Set(stored.lines) != Set(order.lines) {
+            if stored.total != order.total || !sameLines(stored.lines, order.lines) {
                 out.append(caused(.orderDrift, .high, key, by: order.placed))
             }
         }
         for id in store.orders.keys where truth.orders[id] == nil {
             out.append(caused(.unjournaledOrder, .warning, [("order_id", id.rawValue)], by: nil))
         }
+    }
+
+    /// Lines compare as a set (line ids are distinct within an order); the common case,
+    /// the same lines in the same order, needs no set at all.
+    static func sameLines(_ a: [OrderLine], _ b: [OrderLine]) -> Bool {
+        a.count == b.count && (a == b || Set(a) == Set(b))
     }
 
     static func compareFulfillments(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {

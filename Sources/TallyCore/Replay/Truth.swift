@@ -123,7 +123,7 @@ public struct Truth: Sendable {
     private mutating func placeOrder(_ p: OrderPlaced, _ journaled: ReplayEvent, _ at: EventTime) {
         if let existing = orders[p.orderID] {
             let same = existing.location == p.location && existing.currency == p.currency && existing.total == p.total
-                && Set(existing.lines) == Set(p.lines) && existing.lines.count == p.lines.count
+                && Reconciler.sameLines(existing.lines, p.lines)
             if !same {
                 var finding = Finding(kind: .orderConflict, severity: .high,
                                       key: [("order_id", p.orderID.rawValue), ("event_id", journaled.id.rawValue)])
