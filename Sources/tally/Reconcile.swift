@@ -30,14 +30,7 @@ struct Reconcile: ParsableCommand {
 
     @OptionGroup var journalOption: JournalOption
 
-    @Option(help: ArgumentHelp("The store: an SQLite file in the canonical schema, or a folder of CSV files.", valueName: "S"))
-    var store: String
-
-    @Option(help: ArgumentHelp("The snapshot the store was restored from (a snapshot_id in the journal).", valueName: "ID"))
-    var snapshot: String?
-
-    @Option(help: ArgumentHelp("When the restore happened (RFC 3339); wins over the journal's restore marker.", valueName: "T"))
-    var restoredAt: String?
+    @OptionGroup var target: StoreTarget
 
     @Option(help: ArgumentHelp("Truth as of this time (RFC 3339): only events that occurred at or before it.", valueName: "T"))
     var asOf: String?
@@ -52,9 +45,6 @@ struct Reconcile: ParsableCommand {
     var failOn: FailOn = .high
 
     func validate() throws {
-        if let restoredAt, Timestamp.parse(restoredAt) == nil {
-            throw ValidationError("--restored-at must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(restoredAt)")
-        }
         if let asOf, Timestamp.parse(asOf) == nil {
             throw ValidationError("--as-of must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(asOf)")
         }
@@ -62,8 +52,8 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
-        let report = try ReconcileRun(journal: journal, storePath: store, snapshot: snapshot,
-                                      restoredAt: restoredAt, asOf: asOf).report()
+        let report = try ReconcileRun(journal: journal, storePath: target.store, snapshot: target.snapshot,
+                                      restoredAt: target.restoredAt, asOf: asOf).report()
         let rendered: String = Timings.measure("render") {
         switch format {
         case .json: ReconcileJSON.render(report)
@@ -76,6 +66,24 @@ struct Reconcile: ParsableCommand {
         // Exit here, with truth and the store still alive: freeing millions of small
         // objects one by one takes longer than the rest of the report (exit flushes stdout).
         Glibc.exit(report.fails(at: failOn.severity) ? 1 : 0)
+    }
+}
+
+/// The store and the restore it came from: shared by reconcile and repair.
+struct StoreTarget: ParsableArguments {
+    @Option(help: ArgumentHelp("The store: an SQLite file in the canonical schema, or a folder of CSV files.", valueName: "S"))
+    var store: String
+
+    @Option(help: ArgumentHelp("The snapshot the store was restored from (a snapshot_id in the journal).", valueName: "ID"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("When the restore happened (RFC 3339); wins over the journal's restore marker.", valueName: "T"))
+    var restoredAt: String?
+
+    func validate() throws {
+        if let restoredAt, Timestamp.parse(restoredAt) == nil {
+            throw ValidationError("--restored-at must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(restoredAt)")
+        }
     }
 }
 

@@ -17,14 +17,8 @@ struct Repair: ParsableCommand {
 
     @OptionGroup var journalOption: JournalOption
 
-    @Option(help: ArgumentHelp("The store to repair (SQLite; a CSV folder can be planned but not applied).", valueName: "S"))
-    var store: String
-
-    @Option(help: ArgumentHelp("The snapshot the store was restored from.", valueName: "ID"))
-    var snapshot: String?
-
-    @Option(help: ArgumentHelp("When the restore happened (RFC 3339).", valueName: "T"))
-    var restoredAt: String?
+    /// The store to repair (SQLite; a CSV folder can be planned but not applied).
+    @OptionGroup var target: StoreTarget
 
     @Flag(help: "Apply the plan (after copying the store aside).")
     var apply = false
@@ -37,7 +31,8 @@ struct Repair: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
-        let reconcile = ReconcileRun(journal: journal, storePath: store, snapshot: snapshot, restoredAt: restoredAt, asOf: nil)
+        let store = target.store
+        let reconcile = ReconcileRun(journal: journal, storePath: store, snapshot: target.snapshot, restoredAt: target.restoredAt, asOf: nil)
         let content = try reconcile.readStore()
         let report = try reconcile.report(store: content)
         let truth = try guarded { try journal.replay() }
