@@ -24,6 +24,8 @@ public struct Truth: Sendable {
     /// The last position applied (events must come in event-time order).
     public private(set) var position: EventTime?
     public private(set) var applied = 0
+    /// The highest seq applied.
+    public private(set) var maxSeq: Int64 = 0
 
     public init() {}
 
@@ -38,6 +40,7 @@ public struct Truth: Sendable {
         if let position { precondition(position < at, "replay must run in event-time order") }
         position = at
         applied += 1
+        maxSeq = max(maxSeq, journaled.seq.rawValue)
         switch journaled.payload {
         case .priceChanged(let p):
             let first = prices[p.sku]?.first ?? at
