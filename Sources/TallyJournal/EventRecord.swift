@@ -36,6 +36,8 @@ struct EventRecord: Equatable {
     var storeDigest: String?
     var lines: [UInt8]?
     var discountCodes: [UInt8]?
+    /// The whole payload in one value (see `ReplayRecord`).
+    var replay: [UInt8] = []
 
     /// The column list in the order of `bind` and `init(row:)`, after `seq` and `recorded_us`.
     static let columns = [
@@ -43,7 +45,7 @@ struct EventRecord: Equatable {
         "order_id", "sku", "location", "code", "fulfillment_id", "refund_id", "snapshot_id",
         "currency", "amount", "compare_at", "usage_limit", "restock", "reason", "kind", "status",
         "starts_us", "ends_us", "customer_email", "carrier", "tracking_number", "ref", "label", "store_digest",
-        "lines", "discount_codes",
+        "lines", "discount_codes", "replay",
     ]
 
     /// `seq, recorded_us, <columns>, hash`: what verify and full reads select.
@@ -56,6 +58,7 @@ struct EventRecord: Equatable {
         occurredAt = event.occurredAtText
         source = event.source
         data = event.canonicalData
+        replay = ReplayRecord.encode(event.payload)
         switch event.payload {
         case .priceChanged(let p):
             sku = p.sku.rawValue; amount = p.price; currency = p.currency; compareAt = p.compareAt
@@ -96,8 +99,8 @@ struct EventRecord: Equatable {
         readTypedColumns(s, from: first + 7)
     }
 
-    /// The typed columns from `order_id` to `discount_codes`, in `columns` order.
-    private mutating func readTypedColumns(_ s: Statement, from first: Int32) {
+    /// The typed columns from `order_id` to `replay`, in `columns` order.
+    mutating func readTypedColumns(_ s: Statement, from first: Int32) {
         var i = first
         func next() -> Int32 { defer { i += 1 }; return i }
         orderID = s.optionalText(next()); sku = s.optionalText(next()); location = s.optionalText(next())
@@ -112,17 +115,7 @@ struct EventRecord: Equatable {
         lines = s.isNull(linesIndex) ? nil : s.blob(linesIndex)
         let codesIndex = next()
         discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
-    }
-
-    /// The columns replay reads, after `seq`: the envelope's id, type and instant, then
-    /// every typed column; none of the envelope text (`data`, `occurred_at`, `source`).
-    static let replayColumns = ["id", "type", "occurred_us"] + Array(columns[columns.firstIndex(of: "order_id")!...])
-
-    /// Reads a row selected as `seq, <replayColumns>`.
-    init(replayRow s: Statement) {
-        id = s.text(1); type = s.int64(2); occurredUs = s.int64(3)
-        occurredAt = ""; source = ""; data = ""
-        readTypedColumns(s, from: 4)
+        replay = s.blob(next())
     }
 
     /// Binds the record's columns starting at parameter `first`.
@@ -138,7 +131,7 @@ struct EventRecord: Equatable {
         s.bind(startsUs, at: next()); s.bind(endsUs, at: next()); s.bind(customerEmail, at: next())
         s.bind(carrier, at: next()); s.bind(trackingNumber, at: next()); s.bind(ref, at: next())
         s.bind(label, at: next()); s.bind(storeDigest, at: next())
-        s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next())
+        s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next()); s.bind(blob: replay, at: next())
     }
 
     /// The typed payload, rebuilt from the columns without reading JSON. Nil for a row

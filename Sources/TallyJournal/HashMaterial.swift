@@ -12,7 +12,7 @@ struct HashMaterial {
         switch name {
         case "id_key": return .skip // derived from id
         case "type", "occurred_us", "amount", "compare_at", "usage_limit", "restock", "starts_us", "ends_us": return .int
-        case "lines", "discount_codes": return .blob
+        case "lines", "discount_codes", "replay": return .blob
         default: return .text
         }
     }
@@ -71,6 +71,6 @@ extension EventRecord {
         m.text(orderID); m.text(sku); m.text(location); m.text(code); m.text(fulfillmentID); m.text(refundID); m.text(snapshotID)
         m.text(currency); m.int(amount); m.int(compareAt); m.int(usageLimit); m.int(restock); m.text(reason); m.text(kind); m.text(status)
         m.int(startsUs); m.int(endsUs); m.text(customerEmail); m.text(carrier); m.text(trackingNumber); m.text(ref); m.text(label); m.text(storeDigest)
-        m.blob(lines); m.blob(discountCodes)
+        m.blob(lines); m.blob(discountCodes); m.blob(replay)
     }
 }

@@ -6,9 +6,9 @@ extension Journal {
     static let replayBatchSize = 4096
 
     /// Truth by replaying the journal (contract §4), or truth as of `asOf`:
-    /// only events with `occurred_at` ≤ `asOf`. Reads typed columns only, never JSON.
+    /// only events with `occurred_at` ≤ `asOf`. Reads the binary replay record, never JSON.
     ///
-    /// Two threads: one steps SQLite and rebuilds payloads from the columns (on a
+    /// Two threads: one steps SQLite and decodes each row's `replay` record (on a
     /// read-only connection of its own), the other applies them to `Truth`.
     public func replay(asOf: Timestamp? = nil) throws -> Truth {
         enum Chunk: Sendable {
@@ -24,19 +24,23 @@ extension Journal {
                 let connection = try Connection(path: path, mode: .readOnly)
                 connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
                 try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
-                let sql = "SELECT seq, " + EventRecord.replayColumns.joined(separator: ", ") + " FROM events"
+                let sql = "SELECT seq, id, type, occurred_us, replay FROM events"
                     + (asOfMicros == nil ? "" : " WHERE occurred_us <= ?") + " ORDER BY occurred_us, seq"
                 let rows = try connection.prepare(sql)
                 if let asOfMicros { rows.bind(asOfMicros, at: 1) }
                 var batch: [ReplayEvent] = []
                 batch.reserveCapacity(Journal.replayBatchSize)
                 while try rows.step() {
-                    let record = EventRecord(replayRow: rows)
-                    guard let payload = record.payload() else {
-                        throw JournalError.notAJournal(path: path, detail: "seq \(rows.int64(0)) has columns that do not form a \(record.type) event; run `tally verify`")
+                    let seq = rows.int64(0)
+                    let typeCode = rows.int64(2)
+                    let payload = EventType(code: Int(typeCode)).flatMap { type in
+                        rows.withRawBytes(4) { bytes in bytes.flatMap { ReplayRecord.decode(type: type, $0) } }
                     }
-                    batch.append(ReplayEvent(seq: Seq(rows.int64(0)), occurredAt: Timestamp(microseconds: record.occurredUs),
-                                             id: EventID(record.id), payload: payload))
+                    guard let payload else {
+                        throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
+                    }
+                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(3)),
+                                             id: EventID(rows.text(1)), payload: payload))
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)

@@ -63,85 +63,121 @@ enum Packing {
         }
     }
 
-    static func pack(_ lines: [OrderLine]) -> [UInt8] {
-        var w = Writer()
-        w.varint(UInt64(lines.count))
+    static func pack(_ lines: [OrderLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    static func pack(_ lines: [RefundLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    static func pack(_ lines: [FulfillmentLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    static func pack(_ strings: [String]) -> [UInt8] { var w = Writer(); w.write(strings); return w.bytes }
+
+    static func orderLines(_ buffer: UnsafeRawBufferPointer) -> [OrderLine]? { var r = Reader(buffer); return r.orderLines() }
+    static func refundLines(_ buffer: UnsafeRawBufferPointer) -> [RefundLine]? { var r = Reader(buffer); return r.refundLines() }
+    static func fulfillmentLines(_ buffer: UnsafeRawBufferPointer) -> [FulfillmentLine]? { var r = Reader(buffer); return r.fulfillmentLines() }
+    static func strings(_ buffer: UnsafeRawBufferPointer) -> [String]? { var r = Reader(buffer); return r.strings() }
+}
+
+extension Packing.Writer {
+    mutating func write(_ lines: [OrderLine]) {
+        varint(UInt64(lines.count))
         for line in lines {
-            w.string(line.lineID.rawValue); w.string(line.sku.rawValue)
-            w.int(line.qty); w.int(line.unitPrice); w.int(line.discount)
+            string(line.lineID.rawValue); string(line.sku.rawValue)
+            int(line.qty); int(line.unitPrice); int(line.discount)
         }
-        return w.bytes
     }
 
-    static func pack(_ lines: [RefundLine]) -> [UInt8] {
-        var w = Writer()
-        w.varint(UInt64(lines.count))
-        for line in lines {
-            w.string(line.lineID.rawValue); w.int(line.qty); w.int(line.restock ? 1 : 0)
-        }
-        return w.bytes
+    mutating func write(_ lines: [RefundLine]) {
+        varint(UInt64(lines.count))
+        for line in lines { string(line.lineID.rawValue); int(line.qty); int(line.restock ? 1 : 0) }
     }
 
-    static func pack(_ lines: [FulfillmentLine]) -> [UInt8] {
-        var w = Writer()
-        w.varint(UInt64(lines.count))
-        for line in lines {
-            w.string(line.lineID.rawValue); w.int(line.qty)
-        }
-        return w.bytes
+    mutating func write(_ lines: [FulfillmentLine]) {
+        varint(UInt64(lines.count))
+        for line in lines { string(line.lineID.rawValue); int(line.qty) }
     }
 
-    static func pack(_ strings: [String]) -> [UInt8] {
-        var w = Writer()
-        w.varint(UInt64(strings.count))
-        for s in strings { w.string(s) }
-        return w.bytes
+    mutating func write(_ strings: [String]) {
+        varint(UInt64(strings.count))
+        for s in strings { string(s) }
     }
 
-    static func orderLines(_ buffer: UnsafeRawBufferPointer) -> [OrderLine]? {
-        var r = Reader(buffer)
-        guard let n = r.count() else { return nil }
+    /// An optional string: a presence byte, then the string.
+    mutating func optional(_ value: String?) {
+        guard let value else { bytes.append(0); return }
+        bytes.append(1)
+        string(value)
+    }
+
+    mutating func optional(_ value: Int64?) {
+        guard let value else { bytes.append(0); return }
+        bytes.append(1)
+        int(value)
+    }
+}
+
+extension Packing.Reader {
+    mutating func orderLines() -> [OrderLine]? {
+        guard let n = count() else { return nil }
         var lines: [OrderLine] = []
         lines.reserveCapacity(n)
         for _ in 0..<n {
-            guard let lineID = r.string(), let sku = r.string(), let qty = r.int(), let price = r.int(), let discount = r.int() else { return nil }
+            guard let lineID = string(), let sku = string(), let qty = int(), let price = int(), let discount = int() else { return nil }
             lines.append(OrderLine(lineID: LineID(lineID), sku: SKU(sku), qty: qty, unitPrice: price, discount: discount))
         }
         return lines
     }
 
-    static func refundLines(_ buffer: UnsafeRawBufferPointer) -> [RefundLine]? {
-        var r = Reader(buffer)
-        guard let n = r.count() else { return nil }
+    mutating func refundLines() -> [RefundLine]? {
+        guard let n = count() else { return nil }
         var lines: [RefundLine] = []
         lines.reserveCapacity(n)
         for _ in 0..<n {
-            guard let lineID = r.string(), let qty = r.int(), let restock = r.int() else { return nil }
+            guard let lineID = string(), let qty = int(), let restock = int() else { return nil }
             lines.append(RefundLine(lineID: LineID(lineID), qty: qty, restock: restock != 0))
         }
         return lines
     }
 
-    static func fulfillmentLines(_ buffer: UnsafeRawBufferPointer) -> [FulfillmentLine]? {
-        var r = Reader(buffer)
-        guard let n = r.count() else { return nil }
+    mutating func fulfillmentLines() -> [FulfillmentLine]? {
+        guard let n = count() else { return nil }
         var lines: [FulfillmentLine] = []
         lines.reserveCapacity(n)
         for _ in 0..<n {
-            guard let lineID = r.string(), let qty = r.int() else { return nil }
+            guard let lineID = string(), let qty = int() else { return nil }
             lines.append(FulfillmentLine(lineID: LineID(lineID), qty: qty))
         }
         return lines
     }
 
-    static func strings(_ buffer: UnsafeRawBufferPointer) -> [String]? {
-        var r = Reader(buffer)
-        guard let n = r.count() else { return nil }
+    mutating func strings() -> [String]? {
+        guard let n = count() else { return nil }
         var result: [String] = []
         for _ in 0..<n {
-            guard let s = r.string() else { return nil }
+            guard let s = string() else { return nil }
             result.append(s)
         }
         return result
+    }
+
+    /// An optional written by `Writer.optional`: `.some(nil)` for absent, nil for malformed.
+    mutating func optionalString() -> String?? {
+        guard index < buffer.count else { return nil }
+        let flag = buffer[index]
+        index += 1
+        if flag == 0 { return .some(nil) }
+        guard let s = string() else { return nil }
+        return .some(s)
+    }
+
+    mutating func optionalInt() -> Int64?? {
+        guard index < buffer.count else { return nil }
+        let flag = buffer[index]
+        index += 1
+        if flag == 0 { return .some(nil) }
+        guard let v = int() else { return nil }
+        return .some(v)
+    }
+
+    mutating func byte() -> UInt8? {
+        guard index < buffer.count else { return nil }
+        defer { index += 1 }
+        return buffer[index]
     }
 }

@@ -58,6 +58,7 @@ enum Schema {
       store_digest    TEXT,
       lines           BLOB,
       discount_codes  BLOB,
+      replay          BLOB    NOT NULL,
       hash            BLOB    NOT NULL
     );
 
