@@ -3,10 +3,48 @@ import TallyCore
 /// The JSON report of contract §7: sorted keys, byte-identical for the same input.
 public enum ReconcileJSON {
     public static func render(_ report: ReconcileReport) -> String {
-        JSONWriter.encode(value(report)) + "\n"
+        String(decoding: renderBytes(report), as: UTF8.self)
+    }
+
+    /// The same bytes as `JSONWriter.encode(value(report))` plus a newline, written one
+    /// finding at a time so a report of a million findings never exists as one JSON tree.
+    public static func renderBytes(_ report: ReconcileReport) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + report.findings.count * 400)
+        // The top-level keys in sorted order, as JSONWriter writes them.
+        var members = value(report, findings: false)
+        guard case .object(var object) = members else { preconditionFailure("the report is an object") }
+        object.members.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        members = .object(object)
+        out.append(UInt8(ascii: "{"))
+        for (i, member) in object.members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: "\n  ".utf8)
+            CanonicalJSON.writeString(member.key, to: &out)
+            out.append(contentsOf: ": ".utf8)
+            if member.key == "findings" && !report.findings.isEmpty {
+                out.append(UInt8(ascii: "["))
+                for (j, f) in report.findings.enumerated() {
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(contentsOf: "\n    ".utf8)
+                    JSONWriter.write(finding(f), pretty: true, indent: 2, to: &out)
+                }
+                out.append(contentsOf: "\n  ]".utf8)
+            } else {
+                JSONWriter.write(member.value, pretty: true, indent: 1, to: &out)
+            }
+        }
+        out.append(contentsOf: "\n}\n".utf8)
+        return out
     }
 
     public static func value(_ report: ReconcileReport) -> JSONValue {
+        value(report, findings: true)
+    }
+
+    /// The report object; with `findings: false` the findings array is left empty
+    /// (its key stays, for the streaming writer to fill).
+    static func value(_ report: ReconcileReport, findings withFindings: Bool) -> JSONValue {
         .obj([
             ("report", .string("reconcile")),
             ("contract", .int(1)),
@@ -14,7 +52,7 @@ public enum ReconcileJSON {
             ("snapshot", report.snapshotID.map { .obj([("snapshot_id", .string($0)), ("occurred_at", .text(report.snapshotOccurredAt))]) } ?? .null),
             ("restore", report.restoreOccurredAt.map { .obj([("occurred_at", .string($0))]) } ?? .null),
             ("journal", .obj([("events", .int(report.journalEvents)), ("last_seq", .int(report.journalLastSeq))])),
-            ("findings", .array(report.findings.map(finding))),
+            ("findings", .array(withFindings ? report.findings.map(finding) : [])),
             ("summary", .obj([
                 ("by_kind", .obj(report.byKind.map { ($0.key.rawValue, .int($0.value)) })),
                 ("by_severity", .obj(report.bySeverity.map { ($0.key.rawValue, .int($0.value)) })),

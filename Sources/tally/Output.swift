@@ -13,18 +13,34 @@ enum Output {
     /// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
     static func writeStderr(_ text: String) {
         var copy = text
-        copy.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                offset += n
-            }
+        _ = copy.withUTF8 { writeAll(fd: 2, $0) }
+    }
+
+    /// Writes every byte to `fd`, retrying short writes; false on an error.
+    static func writeAll(fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            offset += n
         }
+        return true
     }
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Writes UTF-8 bytes to `path` atomically, or to stdout when nil, without making a String of them.
+    static func write(bytes: [UInt8], to path: String?) throws(CLIFailure) {
+        guard let path else {
+            guard bytes.withUnsafeBufferPointer({ writeAll(fd: 1, $0) }) else {
+                throw .usage("tally: cannot write to standard output: \(String(cString: strerror(errno)))")
+            }
+            return
+        }
+        try write(String(decoding: bytes, as: UTF8.self), to: path)
+    }
 
     /// Writes `text` to `path` atomically (temp file, then rename), or to stdout when nil.
     static func write(_ text: String, to path: String?) throws(CLIFailure) {

@@ -54,15 +54,21 @@ struct Reconcile: ParsableCommand {
         let journal = try journalOption.open(readOnly: true)
         let report = try ReconcileRun(journal: journal, storePath: target.store, snapshot: target.snapshot,
                                       restoredAt: target.restoredAt, asOf: asOf).report()
-        let rendered: String = Timings.measure("render") {
-        switch format {
-        case .json: ReconcileJSON.render(report)
-        case .text: ReconcileTextReport.render(report, colour: output == nil && Output.stdoutIsTerminal)
-        case .markdown: ReconcileMarkdownReport.render(report)
-        case .html: ReconcileHTMLReport.render(report)
+        if format == .json && output == nil {
+            // The largest output: streamed as bytes, never one String.
+            let bytes = Timings.measure("render") { ReconcileJSON.renderBytes(report) }
+            try Output.write(bytes: bytes, to: nil)
+        } else {
+            let rendered: String = Timings.measure("render") {
+                switch format {
+                case .json: ReconcileJSON.render(report)
+                case .text: ReconcileTextReport.render(report, colour: output == nil && Output.stdoutIsTerminal)
+                case .markdown: ReconcileMarkdownReport.render(report)
+                case .html: ReconcileHTMLReport.render(report)
+                }
+            }
+            try Timings.measure("write") { () throws(CLIFailure) in try Output.write(rendered, to: output) }
         }
-        }
-        try Timings.measure("write") { () throws(CLIFailure) in try Output.write(rendered, to: output) }
         // Exit here, with truth and the store still alive: freeing millions of small
         // objects one by one takes longer than the rest of the report (exit flushes stdout).
         Glibc.exit(report.fails(at: failOn.severity) ? 1 : 0)

@@ -13,7 +13,9 @@ public enum JSONWriter {
         out.append(contentsOf: repeatElement(0x20, count: indent * 2))
     }
 
-    static func write(_ value: JSONValue, pretty: Bool, indent: Int, to out: inout [UInt8]) {
+    /// Appends `value` to `out` as `encode` writes it, at nesting level `indent`
+    /// (for writers that stream a large document piece by piece).
+    public static func write(_ value: JSONValue, pretty: Bool, indent: Int, to out: inout [UInt8]) {
         switch value {
         case .array(let elements) where !elements.isEmpty:
             out.append(UInt8(ascii: "["))
