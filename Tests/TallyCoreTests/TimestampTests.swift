@@ -33,3 +33,15 @@ struct TimestampTests {
         #expect(Timestamp.parse("1969-12-31T23:59:59.5Z")?.rfc3339 == "1969-12-31T23:59:59.5Z")
     }
 }
+
+@Suite("Code point order (contract §10 sorting)")
+struct CodePointOrderTests {
+    @Test("compares by code point, not by numeric value or locale", arguments: [
+        ("10000", "9999", true), ("A", "a", true), ("a", "B", false), ("é", "z", false), ("z", "é", true),
+        ("\u{FFFF}", "😀", true), ("abc", "abcd", true), ("abc", "abc", false),
+    ])
+    func order(_ a: String, _ b: String, _ less: Bool) {
+        #expect(codePointLess(a, b) == less)
+        #expect(codePointLess(a, b) == a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars))
+    }
+}

@@ -39,7 +39,8 @@ public enum Reconciler {
             }
             all[i].action = Actions.sentence(for: all[i])
         }
-        return all.sorted(by: Finding.reportOrder)
+        // Sort positions, not the findings themselves: a Finding is large to move.
+        return all.indices.sorted { Finding.reportOrder(all[$0], all[$1]) }.map { all[$0] }
     }
 
     static func caused(_ kind: FindingKind, _ severity: Severity, _ key: [(name: String, value: String)], by time: EventTime?) -> Finding {
