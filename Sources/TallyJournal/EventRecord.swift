@@ -134,62 +134,11 @@ struct EventRecord: Equatable {
         s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next()); s.bind(blob: replay, at: next())
     }
 
-    /// The typed payload, rebuilt from the columns without reading JSON. Nil for a row
-    /// whose columns do not form a valid payload (only a tampered journal has one).
-    func payload() -> EventPayload? {
-        guard let type = EventType(code: Int(type)) else { return nil }
-        func ts(_ us: Int64?) -> Timestamp? { us.map(Timestamp.init(microseconds:)) }
-        switch type {
-        case .priceChanged:
-            guard let sku, let amount, let currency else { return nil }
-            return .priceChanged(PriceChanged(sku: SKU(sku), price: amount, currency: currency, compareAt: compareAt))
-        case .inventorySet:
-            guard let sku, let location, let amount, let reason = reason.flatMap(InventorySetReason.init(rawValue:)) else { return nil }
-            return .inventorySet(InventorySet(sku: SKU(sku), location: Location(location), available: amount, reason: reason))
-        case .inventoryAdjusted:
-            guard let sku, let location, let amount, let reason = reason.flatMap(InventoryAdjustReason.init(rawValue:)) else { return nil }
-            return .inventoryAdjusted(InventoryAdjusted(sku: SKU(sku), location: Location(location), delta: amount, reason: reason, ref: ref))
-        case .discountUpserted:
-            guard let code, let amount, let kind = kind.flatMap(DiscountKind.init(rawValue:)),
-                  let status = status.flatMap(DiscountStatus.init(rawValue:)) else { return nil }
-            return .discountUpserted(DiscountUpserted(code: DiscountCode(code), kind: kind, value: amount, status: status,
-                                                      startsAt: ts(startsUs), endsAt: ts(endsUs), usageLimit: usageLimit))
-        case .discountDeleted:
-            guard let code else { return nil }
-            return .discountDeleted(DiscountCode(code))
-        case .orderPlaced:
-            guard let orderID, let location, let currency, let amount,
-                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.orderLines($0) } }) else { return nil }
-            let codes = discountCodes.flatMap { bytes in bytes.withUnsafeBytes { Packing.strings($0) } } ?? []
-            return .orderPlaced(OrderPlaced(orderID: OrderID(orderID), location: Location(location), currency: currency,
-                                            lines: lines, total: amount, customerEmail: customerEmail, discountCodes: codes))
-        case .orderCancelled:
-            guard let orderID, let restock else { return nil }
-            return .orderCancelled(OrderCancelled(orderID: OrderID(orderID), restock: restock != 0, reason: reason))
-        case .orderRefunded:
-            guard let orderID, let refundID, let amount,
-                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.refundLines($0) } }) else { return nil }
-            return .orderRefunded(OrderRefunded(orderID: OrderID(orderID), refundID: RefundID(refundID), amount: amount, lines: lines))
-        case .fulfillmentCreated:
-            guard let fulfillmentID, let orderID, let location,
-                  let lines = lines.flatMap({ bytes in bytes.withUnsafeBytes { Packing.fulfillmentLines($0) } }) else { return nil }
-            return .fulfillmentCreated(FulfillmentCreated(fulfillmentID: FulfillmentID(fulfillmentID), orderID: OrderID(orderID),
-                                                          location: Location(location), lines: lines, carrier: carrier, trackingNumber: trackingNumber))
-        case .fulfillmentCancelled:
-            guard let fulfillmentID else { return nil }
-            return .fulfillmentCancelled(FulfillmentID(fulfillmentID))
-        case .snapshotTaken:
-            guard let snapshotID else { return nil }
-            return .snapshotTaken(SnapshotTaken(snapshotID: SnapshotID(snapshotID), label: label, storeDigest: storeDigest))
-        case .restorePerformed:
-            guard let snapshotID else { return nil }
-            return .restorePerformed(SnapshotID(snapshotID))
-        }
-    }
-
     /// The full event, or nil for a row that does not decode.
     func event() -> Event? {
-        guard let payload = payload(), let occurred = Optional(Timestamp(microseconds: occurredUs)) else { return nil }
-        return Event(id: EventID(id), occurredAt: occurred, occurredAtText: occurredAt, source: source, payload: payload, canonicalData: data)
+        guard let type = EventType(code: Int(type)),
+              let payload = replay.withUnsafeBytes({ ReplayRecord.decode(type: type, $0) }) else { return nil }
+        return Event(id: EventID(id), occurredAt: Timestamp(microseconds: occurredUs), occurredAtText: occurredAt,
+                     source: source, payload: payload, canonicalData: data)
     }
 }

@@ -1,8 +1,7 @@
 import TallyCore
 
-/// The compact binary layout of an event's line items and discount codes in
-/// the journal's `lines` and `discount_codes` columns: replay reads these
-/// instead of decoding JSON. Strings are a varint byte count and UTF-8 bytes;
+/// The compact binary layout of the journal's `lines`, `discount_codes` and
+/// `replay` columns (see `ReplayRecord`). Strings are a varint byte count and UTF-8 bytes;
 /// integers are zigzag varints; a list starts with its varint count.
 enum Packing {
     struct Writer {
@@ -67,11 +66,6 @@ enum Packing {
     static func pack(_ lines: [RefundLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
     static func pack(_ lines: [FulfillmentLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
     static func pack(_ strings: [String]) -> [UInt8] { var w = Writer(); w.write(strings); return w.bytes }
-
-    static func orderLines(_ buffer: UnsafeRawBufferPointer) -> [OrderLine]? { var r = Reader(buffer); return r.orderLines() }
-    static func refundLines(_ buffer: UnsafeRawBufferPointer) -> [RefundLine]? { var r = Reader(buffer); return r.refundLines() }
-    static func fulfillmentLines(_ buffer: UnsafeRawBufferPointer) -> [FulfillmentLine]? { var r = Reader(buffer); return r.fulfillmentLines() }
-    static func strings(_ buffer: UnsafeRawBufferPointer) -> [String]? { var r = Reader(buffer); return r.strings() }
 }
 
 extension Packing.Writer {

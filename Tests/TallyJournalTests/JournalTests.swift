@@ -153,7 +153,7 @@ struct JournalAppendTests {
         dir.remove()
     }
 
-    @Test("every event type round-trips through the typed columns")
+    @Test("every event type round-trips through the journal")
     func roundTrip() throws {
         let journal = try Journal.create(at: path)
         let text = try String(contentsOfFile: fixturesPath + "/events/valid.ndjson", encoding: .utf8)
