@@ -40,6 +40,16 @@ public final class SHA256Hasher {
         return out
     }
 
+    /// Writes the digest of `previous` followed by `material` into `out` (32 bytes), reusing
+    /// the caller's buffers: the per-row path of verify, which must not allocate.
+    public func digest(previous: UnsafeRawBufferPointer, material: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
+        precondition(EVP_DigestInit_ex(context, algorithm, nil) == 1, "EVP_DigestInit_ex failed")
+        _ = EVP_DigestUpdate(context, previous.baseAddress, previous.count)
+        _ = EVP_DigestUpdate(context, material.baseAddress, material.count)
+        var length: UInt32 = 0
+        _ = EVP_DigestFinal_ex(context, out, &length)
+    }
+
     /// The digest of the concatenation of `parts`.
     public func digest(_ parts: [UInt8]...) -> [UInt8] {
         precondition(EVP_DigestInit_ex(context, algorithm, nil) == 1, "EVP_DigestInit_ex failed")

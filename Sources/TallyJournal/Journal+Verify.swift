@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyCore
 import TallyDigest
 import TallySQLite
@@ -104,8 +107,18 @@ extension Journal {
                     return result
                 }
                 material.read(row: rows)
-                let computed = hasher.digest(previous, material.bytes)
-                let matches = rows.withRawBytes(hashIndex) { stored in stored.map { $0.elementsEqual(computed) } ?? false }
+                // Hash into a fixed buffer and compare in place: no allocation per row.
+                var computed = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+                let matches = withUnsafeMutableBytes(of: &computed) { out -> Bool in
+                    let digestOut = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    previous.withUnsafeBytes { prev in
+                        material.bytes.withUnsafeBytes { hasher.digest(previous: prev, material: $0, into: digestOut) }
+                    }
+                    return rows.withRawBytes(hashIndex) { stored in
+                        guard let stored, stored.count == 32 else { return false }
+                        return memcmp(stored.baseAddress!, digestOut, 32) == 0
+                    }
+                }
                 if !matches {
                     result.firstBadSeq = seq
                     result.problem = seq > 1
@@ -113,7 +126,8 @@ extension Journal {
                         : "seq 1 does not match its hash: its content was changed after it was appended"
                     return result
                 }
-                previous = rows.blob(hashIndex)
+                previous.removeAll(keepingCapacity: true)
+                withUnsafeBytes(of: &computed) { previous.append(contentsOf: $0) }
                 expected += 1
             }
             if expected <= range.upperBound {
