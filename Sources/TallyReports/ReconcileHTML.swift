@@ -69,7 +69,7 @@ public enum ReconcileHTMLReport {
             guard !group.isEmpty else { continue }
             html += "<h2>\(severity.rawValue.capitalizedFirst) (\(group.count))</h2>\n<table><thead><tr><th>kind</th><th>key</th><th>values</th><th>phase</th><th>evidence</th><th>action</th></tr></thead><tbody>\n"
             for f in group {
-                html += "<tr><td><code>\(f.kind.rawValue)</code></td><td>\(escape(ReportText.keyText(f)))</td><td>\(escape(ReportText.values(f) ?? ""))</td><td>\(f.phase?.rawValue ?? "")</td><td>\(ReportText.evidence(f))</td><td>\(escape(f.action))</td></tr>\n"
+                html += "<tr><td><code>\(f.kind.rawValue)</code></td><td>\(escape(f.keyText))</td><td>\(escape(ReportText.values(f) ?? ""))</td><td>\(f.phase?.rawValue ?? "")</td><td>\(ReportText.evidence(f))</td><td>\(escape(f.action))</td></tr>\n"
             }
             html += "</tbody></table>\n"
         }

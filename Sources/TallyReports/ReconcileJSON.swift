@@ -12,10 +12,8 @@ public enum ReconcileJSON {
         var out: [UInt8] = []
         out.reserveCapacity(512 + report.findings.count * 400)
         // The top-level keys in sorted order, as JSONWriter writes them.
-        var members = value(report, findings: false)
-        guard case .object(var object) = members else { preconditionFailure("the report is an object") }
+        guard case .object(var object) = value(report, findings: false) else { preconditionFailure("the report is an object") }
         object.members.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        members = .object(object)
         out.append(UInt8(ascii: "{"))
         for (i, member) in object.members.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }

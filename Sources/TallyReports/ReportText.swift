@@ -2,10 +2,6 @@ import TallyCore
 
 /// Helpers shared by the people-facing renderers.
 enum ReportText {
-    static func keyText(_ f: Finding) -> String {
-        f.key.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-    }
-
     static func value(_ v: ReportedValue) -> String? {
         guard case .value(let json) = v else { return nil }
         switch json {
@@ -82,7 +78,7 @@ public enum ReconcileTextReport {
             out.append("")
             out.append(paint("\(severity.rawValue.uppercased()) (\(group.count))", colours[severity]!))
             for f in group {
-                var line = "\(f.kind.rawValue)  \(ReportText.keyText(f))"
+                var line = "\(f.kind.rawValue)  \(f.keyText)"
                 if let values = ReportText.values(f) { line += "  (\(values))" }
                 out.append(contentsOf: ReportText.wrap(line, width: 80, first: "  ", rest: "      "))
                 var meta: [String] = []
@@ -121,7 +117,7 @@ public enum ReconcileMarkdownReport {
             out += ["", "## \(severity.rawValue.capitalizedFirst) (\(group.count))", "",
                     "| kind | key | values | phase | evidence | action |", "|---|---|---|---|---|---|"]
             for f in group {
-                out.append("| `\(f.kind.rawValue)` | \(cell(ReportText.keyText(f))) | \(cell(ReportText.values(f) ?? "")) | \(f.phase?.rawValue ?? "") | \(ReportText.evidence(f)) | \(cell(f.action)) |")
+                out.append("| `\(f.kind.rawValue)` | \(cell(f.keyText)) | \(cell(ReportText.values(f) ?? "")) | \(f.phase?.rawValue ?? "") | \(ReportText.evidence(f)) | \(cell(f.action)) |")
             }
         }
         return out.joined(separator: "\n") + "\n"

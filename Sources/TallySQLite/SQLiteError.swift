@@ -13,10 +13,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// The primary result code (the low byte of the extended one).
     public var primaryCode: Int32 { extendedCode & 0xFF }
-    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
-    public var isConstraint: Bool { primaryCode == SQLITE_CONSTRAINT }
     public var isNotADatabase: Bool { primaryCode == SQLITE_NOTADB }
-    public var isCantOpen: Bool { primaryCode == SQLITE_CANTOPEN }
 
     public var description: String {
         var text = "SQLite error \(extendedCode): \(message)"

@@ -99,13 +99,6 @@ public final class Statement {
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
-    /// Calls `body` with the blob's bytes without copying them (valid only inside `body`).
-    public func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        let count = Int(sqlite3_column_bytes(handle, index))
-        guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try body(UnsafeRawBufferPointer(start: pointer, count: count))
-    }
-
     /// The raw bytes of a TEXT or BLOB column without copying (nil for NULL); valid only inside `body`.
     public func withRawBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
         switch sqlite3_column_type(handle, index) {

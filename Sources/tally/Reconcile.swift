@@ -101,21 +101,17 @@ struct ReconcileRun {
     let restoredAt: String?
     let asOf: String?
 
+    /// A report and the truth behind it (repair plans from both).
+    struct Outcome {
+        let report: ReconcileReport
+        let truth: Truth
+    }
+
+    func report() throws(CLIFailure) -> ReconcileReport { try run().report }
+
     /// Reads the store on another thread while the journal replays on this one.
-    func report() throws(CLIFailure) -> ReconcileReport {
+    func run() throws(CLIFailure) -> Outcome {
         let pending = PendingStore(path: storePath)
-        return try report(store: { () throws(CLIFailure) in try pending.wait() })
-    }
-
-    func readStore() throws(CLIFailure) -> StoreSnapshot {
-        do throws(StoreError) { return try StoreReader.read(storePath) } catch { throw .usage("tally: " + error.description) }
-    }
-
-    func report(store: StoreSnapshot) throws(CLIFailure) -> ReconcileReport {
-        try report(store: { () throws(CLIFailure) in store })
-    }
-
-    private func report(store storeSource: () throws(CLIFailure) -> StoreSnapshot) throws(CLIFailure) -> ReconcileReport {
         let markers = try Timings.measure("markers") { () throws(CLIFailure) in try guarded { try journal.allMarkers() } }
         let resolved: ResolvedMarkers
         do throws(MarkerError) {
@@ -130,17 +126,18 @@ struct ReconcileRun {
         let counts = asOf == nil
             ? (events: Int64(truth.applied), lastSeq: truth.maxSeq)
             : try Timings.measure("counts") { () throws(CLIFailure) in try guarded { try journal.counts() } }
-        let store = try Timings.measure("wait for store") { () throws(CLIFailure) in try storeSource() }
+        let store = try Timings.measure("wait for store") { () throws(CLIFailure) in try pending.wait() }
         let findings = Timings.measure("diff") { Reconciler.findings(truth: truth, store: store, markers: resolved.phases) }
         var match: String?
         if markers.snapshots.contains(where: { $0.storeDigest != nil }) {
             let digest = StoreReader.digest(store)
             match = markers.snapshots.first { $0.storeDigest == digest }?.snapshotID
         }
-        return ReconcileReport(
+        let report = ReconcileReport(
             asOfText: asOf, snapshotID: resolved.snapshot?.snapshotID, snapshotOccurredAt: resolved.snapshot?.occurredAtText,
             restoreOccurredAt: resolved.restore?.text, journalEvents: counts.events, journalLastSeq: counts.lastSeq,
             findings: findings, journalName: journal.path, storeName: storePath, storeMatchesSnapshot: match)
+        return Outcome(report: report, truth: truth)
     }
 }
 

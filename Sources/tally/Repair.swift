@@ -33,10 +33,8 @@ struct Repair: ParsableCommand {
         let journal = try journalOption.open(readOnly: true)
         let store = target.store
         let reconcile = ReconcileRun(journal: journal, storePath: store, snapshot: target.snapshot, restoredAt: target.restoredAt, asOf: nil)
-        let content = try reconcile.readStore()
-        let report = try reconcile.report(store: content)
-        let truth = try guarded { try journal.replay() }
-        let plan = RepairPlanner.plan(findings: report.findings, truth: truth)
+        let outcome = try reconcile.run()
+        let plan = RepairPlanner.plan(findings: outcome.report.findings, truth: outcome.truth)
         switch format {
         case .json: print(RepairRender.json(plan), terminator: "")
         case .text: print(RepairRender.text(plan, store: store, applying: apply), terminator: "")
@@ -61,15 +59,14 @@ enum RepairRender {
         var out = ["Tally repair plan for \(store)\(applying ? "" : " (dry run: add --apply to run it)")", ""]
         if plan.steps.isEmpty { out.append("Nothing to repair automatically.") }
         for (i, step) in plan.steps.enumerated() {
-            let key = step.finding.key.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-            out.append("\(i + 1). \(step.finding.kind.rawValue) \(key)")
+            out.append("\(i + 1). \(step.finding.kind.rawValue) \(step.finding.keyText)")
             out.append("   \(step.finding.action)")
             for op in step.operations { for sql in StoreRepair.sql(op) { out.append("   " + sql + ";") } }
         }
         if !plan.forPerson.isEmpty {
             out += ["", "Needs a person (\(plan.forPerson.count), never changed automatically):"]
             for f in plan.forPerson {
-                out.append("  - \(f.kind.rawValue) " + f.key.map { "\($0.name)=\($0.value)" }.joined(separator: " ") + ": " + f.action)
+                out.append("  - \(f.kind.rawValue) \(f.keyText): \(f.action)")
             }
         }
         return out.joined(separator: "\n") + "\n"

@@ -101,6 +101,9 @@ public struct Finding: Sendable, Equatable {
 
     public func keyValue(_ name: String) -> String? { key.first { $0.name == name }?.value }
 
+    /// The key for people: `order_id=1001 line_id=1`.
+    public var keyText: String { key.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
+
     public static func == (lhs: Finding, rhs: Finding) -> Bool {
         lhs.kind == rhs.kind && lhs.severity == rhs.severity && lhs.key.map(\.name) == rhs.key.map(\.name)
             && lhs.key.map(\.value) == rhs.key.map(\.value) && lhs.expected == rhs.expected && lhs.actual == rhs.actual
