@@ -51,6 +51,9 @@ struct EventRecord: Equatable {
     /// `seq, recorded_us, <columns>, hash`: what verify and full reads select.
     static let selectList = "seq, recorded_us, " + columns.joined(separator: ", ") + ", hash"
 
+    /// The index of `occurred_us` in a row selected with `selectList`.
+    static let occurredUsIndex = Int32(2 + columns.firstIndex(of: "occurred_us")!)
+
     init(_ event: Event) {
         id = event.id.rawValue
         type = Int64(event.type.code)

@@ -31,12 +31,7 @@ extension Journal {
         let (count, maxSeq, headSeq, headHash) = try wrap { () throws(SQLiteError) -> (Int64, Int64, Int64, String) in
             let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM events")
             try s.step()
-            let meta = try connection.prepare("SELECT key, value FROM journal_meta WHERE key IN ('head_seq', 'head_hash')")
-            var headSeq: Int64 = 0
-            var headHash = ""
-            while try meta.step() {
-                if meta.text(0) == "head_seq" { headSeq = Int64(meta.text(1)) ?? -1 } else { headHash = meta.text(1) }
-            }
+            let (headSeq, headHash) = try headRecord()
             return (s.int64(0), s.int64(1), headSeq, headHash)
         }
         let workers = count >= Journal.parallelVerifyEventsMin ? 2 : 1
@@ -67,6 +62,17 @@ extension Journal {
                 : "the journal's head (seq \(headSeq)) does not match its last event (seq \(maxSeq))"
             return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: min(headSeq, maxSeq) + 1, problem: problem)
         }
+        // Every row's hash is now known good, so an anchor that differs from its row was edited.
+        let badAnchor = try wrap { () throws(SQLiteError) -> Int64? in
+            guard try hasTable("anchors") else { return nil }
+            let s = try connection.prepare(
+                "SELECT a.seq FROM anchors a LEFT JOIN events e ON e.seq = a.seq WHERE e.hash IS NOT a.hash ORDER BY a.seq LIMIT 1")
+            return try s.step() ? s.int64(0) : nil
+        }
+        if let badAnchor {
+            return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: badAnchor,
+                                problem: "the chain anchor at seq \(badAnchor) does not match the hash of seq \(badAnchor): the anchors were edited")
+        }
         return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: nil)
     }
 
@@ -95,9 +101,8 @@ extension Journal {
             }
             let rows = try connection.prepare("SELECT \(EventRecord.selectList) FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq")
             rows.bind(range.lowerBound, at: 1); rows.bind(range.upperBound, at: 2)
-            let hashIndex = Int32(EventRecord.columns.count + 2)
-            let hasher = SHA256Hasher()
-            var material = HashMaterial()
+            var rehasher = ChainRehasher()
+            rehasher.previous = previous
             var expected = range.lowerBound
             while try rows.step() {
                 let seq = rows.int64(0)
@@ -106,35 +111,18 @@ extension Journal {
                     result.problem = seq - 1 > expected ? "seq \(expected)–\(seq - 1) are missing" : "seq \(expected) is missing"
                     return result
                 }
-                material.read(row: rows)
-                // Hash into a fixed buffer and compare in place: no allocation per row.
-                var computed = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-                let matches = withUnsafeMutableBytes(of: &computed) { out -> Bool in
-                    let digestOut = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                    previous.withUnsafeBytes { prev in
-                        material.bytes.withUnsafeBytes { hasher.digest(previous: prev, material: $0, into: digestOut) }
-                    }
-                    return rows.withRawBytes(hashIndex) { stored in
-                        guard let stored, stored.count == 32 else { return false }
-                        return memcmp(stored.baseAddress!, digestOut, 32) == 0
-                    }
-                }
-                if !matches {
+                if !rehasher.check(row: rows) {
                     result.firstBadSeq = seq
-                    result.problem = seq > 1
-                        ? "seq \(seq) does not match its hash: its content, or its link to seq \(seq - 1), was changed after it was appended"
-                        : "seq 1 does not match its hash: its content was changed after it was appended"
+                    result.problem = ChainRehasher.mismatch(seq)
                     return result
                 }
-                previous.removeAll(keepingCapacity: true)
-                withUnsafeBytes(of: &computed) { previous.append(contentsOf: $0) }
                 expected += 1
             }
             if expected <= range.upperBound {
                 result.firstBadSeq = expected
                 result.problem = "seq \(expected) is missing"
             }
-            result.lastHash = previous
+            result.lastHash = rehasher.previous
         } catch {
             result.error = error
         }

@@ -53,7 +53,9 @@ public final class Journal {
                   ('format', '\(Schema.formatName)'), ('version', '\(Schema.formatVersion)'), ('contract', '1'),
                   ('head_seq', '0'), ('head_hash', '');
                 """)
+            if isNew { try connection.execute("INSERT INTO journal_meta (key, value) VALUES ('order_skus', 'complete')") }
             try connection.execute("COMMIT")
+            if !isNew { try journal.backfillOrderSKUs() }
         } catch {
             try? connection.execute("ROLLBACK")
             throw .notAJournal(path: path, detail: error.message)
@@ -75,7 +77,10 @@ public final class Journal {
         try journal.checkFormat()
         if !readOnly {
             // Indexes added since the journal was created (every statement is IF NOT EXISTS).
-            try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
+            try journal.wrap { () throws(SQLiteError) in
+                try connection.execute(Schema.create)
+                try journal.backfillOrderSKUs()
+            }
         }
         return journal
     }
@@ -121,6 +126,15 @@ public final class Journal {
         let statement = try connection.prepare(sql)
         statementCache[sql] = statement
         return statement
+    }
+
+    /// Whether the file has `table` (journals written by an older Tally lack the newer ones
+    /// until they are opened for writing).
+    func hasTable(_ table: String) throws(SQLiteError) -> Bool {
+        let s = try cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        s.reset()
+        s.bind(table, at: 1)
+        return try s.step()
     }
 
     /// The last seq and its hash (0 and empty for an empty journal).

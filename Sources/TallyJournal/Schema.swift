@@ -15,6 +15,11 @@ enum Schema {
     /// (1,000) so fewer commits pay for a checkpoint; `append` checkpoints when it finishes.
     static let walAutocheckpointPages = 16_384
 
+    /// Every `anchorInterval`-th seq, the chain hash is also written to `anchors`.
+    /// A lookup proves an event is committed by the next anchor by rehashing at most
+    /// this many rows (see `Journal.checkIntegrity`); chosen by measurement (docs/benchmarks.md).
+    static let anchorInterval: Int64 = 64
+
     static let create = tablesAndIndexes + triggers
 
     static let tablesAndIndexes = """
@@ -65,12 +70,29 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS events_by_id_key ON events (id_key);
     CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_us, seq);
     CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, occurred_us) WHERE order_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS events_by_sku ON events (sku, occurred_us) WHERE sku IS NOT NULL;
+    DROP INDEX IF EXISTS events_by_sku;
+    CREATE INDEX IF NOT EXISTS events_by_sku_type ON events (sku, type, occurred_us) WHERE sku IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_fulfillment ON events (fulfillment_id) WHERE fulfillment_id IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_email ON events (customer_email) WHERE customer_email IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_tracking ON events (tracking_number) WHERE tracking_number IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_ref ON events (ref) WHERE ref IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_snapshot ON events (snapshot_id, type) WHERE snapshot_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_code ON events (code, occurred_us) WHERE code IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_refund ON events (refund_id) WHERE refund_id IS NOT NULL;
+
+    -- Which orders sold a SKU: one row per distinct SKU of each order.placed, written
+    -- with the event (derived from it, so outside the hash chain). `lookup --sku` reads it.
+    CREATE TABLE IF NOT EXISTS order_skus (
+      sku         TEXT    NOT NULL,
+      occurred_us INTEGER NOT NULL,
+      seq         INTEGER NOT NULL,
+      PRIMARY KEY (sku, occurred_us, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS anchors (
+      seq  INTEGER PRIMARY KEY,
+      hash BLOB NOT NULL
+    );
 
     CREATE TABLE IF NOT EXISTS quarantine (
       qid          INTEGER PRIMARY KEY,
@@ -91,6 +113,10 @@ enum Schema {
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be updated'); END;
     CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
+    CREATE TRIGGER IF NOT EXISTS anchors_no_update BEFORE UPDATE ON anchors
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: anchors cannot be updated'); END;
+    CREATE TRIGGER IF NOT EXISTS anchors_no_delete BEFORE DELETE ON anchors
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: anchors cannot be deleted'); END;
     """
 
     static let insertEvent = "INSERT INTO events (seq, recorded_us, " + EventRecord.columns.joined(separator: ", ")

@@ -1,0 +1,224 @@
+import TallyCore
+import TallySQLite
+
+/// What `orderHistory` found.
+public enum OrderLookupResult: Sendable {
+    case found(OrderHistory)
+    /// Truth has no such order; `eventsNaming` events name it all the same (orphans).
+    case unknown(eventsNaming: Int)
+}
+
+extension Journal {
+    /// The history of one order (contract §8), from the indexes: the order's events,
+    /// the events of its fulfillment and refund ids, and only those. No full replay.
+    public func orderHistory(_ orderID: OrderID) throws(JournalError) -> OrderLookupResult {
+        try wrap { () throws(SQLiteError) -> OrderLookupResult in
+            let own = try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ?", orderID.rawValue)
+            guard !own.isEmpty else { return .unknown(eventsNaming: 0) }
+            let (byFulfillment, related) = try closure(of: orderID, own: own)
+            guard let truth = OrderHistory.truth(of: orderID, from: related),
+                  let order = truth.orders[orderID] else {
+                return .unknown(eventsNaming: own.count)
+            }
+            let byRef = try rows("SELECT \(EventRecord.selectList) FROM events WHERE ref = ? AND type = \(EventType.inventoryAdjusted.code)", orderID.rawValue)
+            let timeline = OrderHistory.timeline(of: orderID, truth: truth, candidates: own + byFulfillment + byRef)
+            let placement = own.first { $0.seq == order.placed.seq }
+            var prices: [PriceAtOrder] = []
+            for line in order.lines {
+                let last = try lastEvent(
+                    "SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type = \(EventType.priceChanged.code) AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC",
+                    line.sku.rawValue, before: order.placed)
+                var list: PriceChanged?
+                if case .priceChanged(let p)? = last?.event.payload { list = p }
+                prices.append(PriceAtOrder(lineID: line.lineID, sku: line.sku, charged: line.unitPrice, list: list, listSeq: last?.seq))
+            }
+            var discounts: [DiscountAtOrder] = []
+            for code in OrderHistory.distinctCodes(order) {
+                discounts.append(try discountBefore(code, order.placed))
+            }
+            let fulfillments = order.fulfillmentIDs.compactMap { truth.fulfillments[$0] }
+            let refunds = truth.refunds.values.filter { $0.orderID == orderID }.sorted { $0.created < $1.created }
+            let shown = timeline.map(\.seq.rawValue) + prices.compactMap { $0.listSeq?.rawValue } + discounts.compactMap { $0.seq?.rawValue }
+            let integrity = try integrity(Array(Set(shown)).sorted())
+            return .found(OrderHistory(
+                order: order, placedAtText: placement?.event.occurredAtText ?? order.placed.occurredAt.rfc3339,
+                timeline: timeline, effects: OrderHistory.effects(truth: truth, timeline: timeline),
+                pricesAtOrder: prices, discountsAtOrder: discounts,
+                fulfillments: fulfillments, refunds: refunds, integrity: integrity))
+        }
+    }
+
+    /// Every event that can change an order's truth, given its own events (`order_id` = the
+    /// order): those plus the events naming its fulfillment and refund ids, and the
+    /// placements of other orders those events name (an id first used by another order
+    /// stays that order's). Also returns the events of its fulfillment ids on their own.
+    func closure(of orderID: OrderID, own: [TimelineEvent]) throws(SQLiteError) -> (byFulfillment: [TimelineEvent], all: [TimelineEvent]) {
+        var fulfillmentIDs = Set<String>(), refundIDs = Set<String>()
+        for e in own {
+            switch e.event.payload {
+            case .fulfillmentCreated(let f): fulfillmentIDs.insert(f.fulfillmentID.rawValue)
+            case .orderRefunded(let r): refundIDs.insert(r.refundID.rawValue)
+            default: break
+            }
+        }
+        var byFulfillment: [TimelineEvent] = []
+        for id in fulfillmentIDs {
+            byFulfillment += try rows("SELECT \(EventRecord.selectList) FROM events WHERE fulfillment_id = ?", id)
+        }
+        var byRefund: [TimelineEvent] = []
+        for id in refundIDs {
+            byRefund += try rows("SELECT \(EventRecord.selectList) FROM events WHERE refund_id = ?", id)
+        }
+        var otherOrders = Set<String>()
+        for e in byFulfillment + byRefund {
+            switch e.event.payload {
+            case .fulfillmentCreated(let f) where f.orderID != orderID: otherOrders.insert(f.orderID.rawValue)
+            case .orderRefunded(let r) where r.orderID != orderID: otherOrders.insert(r.orderID.rawValue)
+            default: break
+            }
+        }
+        var otherPlacements: [TimelineEvent] = []
+        for other in otherOrders.sorted() {
+            otherPlacements += try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ? AND type = \(EventType.orderPlaced.code)", other)
+        }
+        return (byFulfillment, own + byFulfillment + byRefund + otherPlacements)
+    }
+
+    /// The orders whose placement carried `email`, newest placement first (exact match).
+    public func orders(email: String) throws(JournalError) -> [OrderID] {
+        try wrap { () throws(SQLiteError) -> [OrderID] in
+            let s = try cached("""
+                SELECT order_id, max(occurred_us) AS t, max(seq) FROM events
+                WHERE customer_email = ? AND type = \(EventType.orderPlaced.code)
+                GROUP BY order_id ORDER BY t DESC, 3 DESC
+                """)
+            s.reset()
+            s.bind(email, at: 1)
+            var ids: [OrderID] = []
+            while try s.step() { ids.append(OrderID(s.text(0))) }
+            return ids
+        }
+    }
+
+    /// The fulfillments created with this tracking number: (order, fulfillment) in event-time order.
+    public func fulfillments(trackingNumber: String) throws(JournalError) -> [(order: OrderID, fulfillment: FulfillmentID)] {
+        try wrap { () throws(SQLiteError) -> [(order: OrderID, fulfillment: FulfillmentID)] in
+            let s = try cached("""
+                SELECT order_id, fulfillment_id FROM events
+                WHERE tracking_number = ? AND type = \(EventType.fulfillmentCreated.code) ORDER BY occurred_us, seq
+                """)
+            s.reset()
+            s.bind(trackingNumber, at: 1)
+            var result: [(order: OrderID, fulfillment: FulfillmentID)] = []
+            while try s.step() { result.append((OrderID(s.text(0)), FulfillmentID(s.text(1)))) }
+            return result
+        }
+    }
+
+    /// Full rows for `sql` with one text parameter, in the order SQLite returns them.
+    func rows(_ sql: String, _ parameter: String) throws(SQLiteError) -> [TimelineEvent] {
+        let s = try cached(sql)
+        s.reset()
+        s.bind(parameter, at: 1)
+        var result: [TimelineEvent] = []
+        while try s.step() {
+            if let event = Journal.timelineEvent(row: s) { result.append(event) }
+        }
+        return result
+    }
+
+    static func timelineEvent(row s: Statement) -> TimelineEvent? {
+        guard let event = EventRecord(row: s).event() else { return nil }
+        return TimelineEvent(seq: Seq(s.int64(0)), recordedAt: Timestamp(microseconds: s.int64(1)), event: event)
+    }
+
+    /// The newest event of `sql` (parameters: a key, then `occurred_us <= ?`, rows newest
+    /// first) that sorts strictly before `time` in event-time order.
+    private func lastEvent(_ sql: String, _ key: String, before time: EventTime) throws(SQLiteError) -> TimelineEvent? {
+        let s = try cached(sql)
+        s.reset()
+        s.bind(key, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
+        while try s.step() {
+            guard s.int64(0) < time.seq.rawValue || s.int64(EventRecord.occurredUsIndex) < time.occurredAt.microseconds else { continue }
+            return Journal.timelineEvent(row: s)
+        }
+        return nil
+    }
+
+    /// Truth's discount `code` just before `time`: its last event then, and for a delete,
+    /// whether an upsert came before it (a delete of an unknown code changes nothing).
+    private func discountBefore(_ code: DiscountCode, _ time: EventTime) throws(SQLiteError) -> DiscountAtOrder {
+        let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE code = ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC")
+        s.reset()
+        s.bind(code.rawValue, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
+        var last: TimelineEvent?
+        while try s.step() {
+            guard s.int64(0) < time.seq.rawValue || s.int64(EventRecord.occurredUsIndex) < time.occurredAt.microseconds else { continue }
+            guard let event = Journal.timelineEvent(row: s) else { continue }
+            if last == nil {
+                last = event
+                if case .discountUpserted = event.event.payload { break }
+            } else if case .discountUpserted = event.event.payload {
+                return DiscountAtOrder.from(code: code, last: last, upsertedBeforeLast: true)
+            }
+        }
+        return DiscountAtOrder.from(code: code, last: last, upsertedBeforeLast: false)
+    }
+}
+
+extension Journal {
+    /// A SKU's price and stock history from `from` to `to` (see `SKUHistory`): its price
+    /// and inventory events, and the history of every order that sold it (from `order_skus`).
+    public func skuHistory(_ sku: SKU, from: Timestamp?, to: Timestamp?) throws(JournalError) -> SKUHistory {
+        try wrap { () throws(SQLiteError) -> SKUHistory in
+            guard try hasCompleteOrderSKUs() else {
+                throw SQLiteError(extendedCode: 0, message: "this journal was written before the SKU index; run `tally init --journal \(path)` once to build it", sql: nil)
+            }
+            let limit = to?.microseconds ?? Int64.max
+            var events = try rows("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type IN (1, 2, 3) AND occurred_us <= \(limit)", sku.rawValue)
+            let placements = try cached("SELECT DISTINCT e.order_id FROM order_skus s JOIN events e ON e.seq = s.seq WHERE s.sku = ? AND s.occurred_us <= ?")
+            placements.reset()
+            placements.bind(sku.rawValue, at: 1); placements.bind(limit, at: 2)
+            var orders: [String] = []
+            while try placements.step() { orders.append(placements.text(0)) }
+            for order in orders {
+                let own = try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ?", order)
+                events += try closure(of: OrderID(order), own: own).all
+            }
+            var history = SKUHistory.build(sku: sku, events: events, from: from, to: to)
+            history.integrity = try integrity(Array(Set(history.shownSeqs)).sorted())
+            return history
+        }
+    }
+
+    /// Whether `order_skus` covers every order.placed (journals from before it are backfilled on a writable open).
+    func hasCompleteOrderSKUs() throws(SQLiteError) -> Bool {
+        guard try hasTable("order_skus") else { return false }
+        let s = try cached("SELECT value FROM journal_meta WHERE key = 'order_skus'")
+        s.reset()
+        return try s.step() && s.text(0) == "complete"
+    }
+
+    /// Fills `order_skus` from the journal's order.placed events, once.
+    func backfillOrderSKUs() throws(SQLiteError) {
+        guard try !hasCompleteOrderSKUs() else { return }
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(SQLiteError) {
+            let read = try connection.prepare("SELECT seq, occurred_us, replay FROM events WHERE type = \(EventType.orderPlaced.code)")
+            let insert = try connection.prepare("INSERT OR IGNORE INTO order_skus (sku, occurred_us, seq) VALUES (?, ?, ?)")
+            while try read.step() {
+                guard case .orderPlaced(let p)? = read.withRawBytes(2, { $0.flatMap { ReplayRecord.decode(type: .orderPlaced, $0) } }) else { continue }
+                for line in p.lines {
+                    insert.reset()
+                    insert.bind(line.sku.rawValue, at: 1); insert.bind(read.int64(1), at: 2); insert.bind(read.int64(0), at: 3)
+                    try insert.step()
+                }
+            }
+            try connection.execute("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('order_skus', 'complete')")
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+import TallyCore
+import TallyTestSupport
+
+/// The journal's clock fills `recorded_at`, and the chain hashes cover it: the
+/// expected files hold placeholders for both.
+func normalisedLookup(_ text: String) -> String {
+    func walk(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            return .object(JSONObject(members: object.members.map { member in
+                switch member.key {
+                case "recorded_at": return (member.key, .string("<recorded_at>"))
+                case "hash": return (member.key, .string("<hash>"))
+                default: return (member.key, walk(member.value))
+                }
+            }))
+        case .array(let items): return .array(items.map(walk))
+        default: return value
+        }
+    }
+    guard let value = try? JSONParser.parse(text) else { return "not JSON:\n" + text }
+    return JSONWriter.encode(walk(value)) + "\n"
+}
+
+let lookupScenarios: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesPath + "/lookup")) ?? []
+    return names.filter { !$0.hasPrefix(".") }.sorted()
+}()
+
+@Suite("tally lookup (contract §8, §10)")
+struct LookupTests {
+    let dir = TempDirectory("lookup")
+
+    func journal(_ scenario: String, name: String? = nil) throws -> String {
+        let journal = dir.file("\(name ?? scenario).journal")
+        _ = try runTally(["init", "--journal", journal])
+        let appended = try runTally(["append", "--journal", journal, fixturesPath + "/lookup/\(scenario)/events.ndjson"])
+        #expect(appended.status == 0, "\(appended.stderr)")
+        return journal
+    }
+
+    @Test("every query of a scenario matches its expected JSON", arguments: lookupScenarios)
+    func scenario(_ name: String) throws {
+        let folder = fixturesPath + "/lookup/" + name
+        let journal = try journal(name)
+        let queries = try String(contentsOfFile: folder + "/queries", encoding: .utf8).split(separator: "\n")
+        for query in queries {
+            let words = query.split(separator: " ").map(String.init)
+            let run = try runTally(["lookup", "--journal", journal, "--format", "json"] + words.dropFirst())
+            #expect(run.status == 0, "\(query): \(run.stderr)")
+            if let problem = checkGolden(normalisedLookup(run.stdout), path: folder + "/expected/\(words[0]).json") {
+                Issue.record(Comment(rawValue: problem))
+            }
+        }
+        dir.remove()
+    }
+
+    @Test("the timeline is in event time whatever the delivery order; list prices are those before the order, not after")
+    func eventTimeAndPrices() throws {
+        let journal = try journal("dispute")
+        let run = try runTally(["lookup", "--journal", journal, "--order", "5001", "--format", "json"])
+        let object = try #require(parseJSONObject(run.stdout))
+        let timeline = try #require(object["timeline"] as? [[String: Any]])
+        // seq 12 (F-1 cancelled) was appended after the refund (seq 11) but happened before it.
+        #expect(timeline.map { $0["seq"] as? Int } == [8, 23, 15, 10, 12, 13, 11, 14, 21])
+        let prices = try #require(object["prices_at_order"] as? [[String: Any]])
+        // TEE went from 2000 to 2500 between the placement and the first fulfillment.
+        #expect(prices.first?["list"] as? Int == 2000)
+        #expect(prices.first?["charged"] as? Int == 1800)
+        let discounts = try #require(object["discounts_at_order"] as? [[String: Any]])
+        #expect(discounts.map { $0["code"] as? String } == ["SAVE10", "OLD", "NEVER"])
+        #expect(discounts[1]["status"] as? String == "deleted")
+        #expect(discounts[2]["status"] is NSNull)
+        #expect((object["integrity"] as? [String: Any])?["verified"] as? Bool == true)
+        dir.remove()
+    }
+
+    @Test("text, Markdown and HTML show the timeline, tracking and the integrity check")
+    func peopleFormats() throws {
+        let journal = try journal("dispute")
+        for format in ["text", "markdown", "html"] {
+            let run = try runTally(["lookup", "--journal", journal, "--order", "5001", "--format", format])
+            #expect(run.status == 0)
+            for needle in ["1ZTRACK2", "FedEx", "R-1", "SAVE10", "verified: 13 events", "conflicts with the first placement"] {
+                #expect(run.stdout.contains(needle), "\(format) lacks \(needle)")
+            }
+        }
+        let html = try runTally(["lookup", "--journal", journal, "--email", "ann@example.com", "--format", "html", "--output", dir.file("a.html")])
+        #expect(html.status == 0)
+        let written = try String(contentsOfFile: dir.file("a.html"), encoding: .utf8)
+        #expect(written.hasPrefix("<!DOCTYPE html>") && written.contains("Order 5002") && !written.contains("http"))
+        dir.remove()
+    }
+
+    @Test("an order lost from the store by a restore is still there in full: the lookup reads only the journal")
+    func lostOrder() throws {
+        let demo = try runTally(["demo"], directory: dir.path)
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let report = try runTally(["reconcile", "--journal", dir.file("tally-demo/tally.journal"), "--store", dir.file("tally-demo/store.db"), "--format", "json"])
+        let findings = try #require(parseJSONObject(report.stdout)?["findings"] as? [[String: Any]])
+        let lost = try #require(findings.first { $0["kind"] as? String == "lost_order" })
+        let orderID = try #require((lost["key"] as? [String: Any])?["order_id"] as? String)
+        let run = try runTally(["lookup", "--journal", dir.file("tally-demo/tally.journal"), "--order", orderID, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(parseJSONObject(run.stdout))
+        #expect((object["order"] as? [String: Any])?["order_id"] as? String == orderID)
+        #expect(!((object["timeline"] as? [Any]) ?? []).isEmpty)
+        dir.remove()
+    }
+
+    @Test("a tampered journal: integrity.verified is false, the output and standard error name the seq")
+    func tampered() throws {
+        let journal = try journal("dispute")
+        try sqlite(journal, "DROP TRIGGER events_no_update; UPDATE events SET tracking_number = '1ZFORGED' WHERE seq = 13;")
+        let run = try runTally(["lookup", "--journal", journal, "--order", "5001", "--format", "json"])
+        #expect(run.status == 0)
+        let integrity = try #require(parseJSONObject(run.stdout)?["integrity"] as? [String: Any])
+        #expect(integrity["verified"] as? Bool == false)
+        #expect(integrity["first_bad_seq"] as? Int == 13)
+        #expect(run.stderr.contains("seq 13"))
+        let text = try runTally(["lookup", "--journal", journal, "--order", "5001"])
+        #expect(text.stdout.contains("tamper check failed") && text.stdout.contains("seq 13"))
+        // An edit outside the order's events, between them and the head, breaks the chain they rely on.
+        let other = try self.journal("dispute", name: "other")
+        try sqlite(other, "DROP TRIGGER events_no_update; UPDATE events SET data = replace(data, '1500', '1400') WHERE seq = 22;")
+        let far = try runTally(["lookup", "--journal", other, "--order", "5002", "--format", "json"])
+        #expect((parseJSONObject(far.stdout)?["integrity"] as? [String: Any])?["first_bad_seq"] as? Int == 22)
+        dir.remove()
+    }
+
+    @Test("unknown order, email, tracking number and SKU exit 1 with a clear message; bad usage exits 2")
+    func unknown() throws {
+        let journal = try journal("dispute")
+        let cases: [([String], String)] = [
+            (["--order", "4040"], "order 4040 is unknown: no event in the journal names it"),
+            (["--order", "9999"], "order 9999 is unknown: 1 event names it, but none placed it"),
+            (["--email", "nobody@example.com"], "no order in the journal was placed with customer email nobody@example.com"),
+            (["--tracking", "1ZNOPE"], "no fulfillment in the journal has tracking number 1ZNOPE"),
+            (["--sku", "NOPE"], "SKU NOPE is unknown"),
+        ]
+        for (args, message) in cases {
+            let run = try runTally(["lookup", "--journal", journal] + args)
+            #expect(run.status == 1, "\(args)")
+            #expect(run.stderr.contains(message), "\(args): \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+        for args in [["--order", "1", "--email", "a"], [], ["--order", "1", "--from", "2026-11-01T00:00:00Z"],
+                     ["--sku", "MUG", "--from", "yesterday"], ["--sku", "MUG", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-01T00:00:00Z"]] {
+            #expect(try runTally(["lookup", "--journal", journal] + args).status == 2, "\(args)")
+        }
+        #expect(try runTally(["lookup", "--journal", dir.file("missing.journal"), "--order", "1"]).status == 2)
+        dir.remove()
+    }
+}
