@@ -154,3 +154,115 @@ struct LookupTests {
         dir.remove()
     }
 }
+
+@Suite("tally evidence (dispute packs)")
+struct EvidenceTests {
+    let dir = TempDirectory("evidence")
+
+    func packed(_ name: String = "t") throws -> (journal: String, pack: String) {
+        let journal = dir.file("\(name).journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/lookup/dispute/events.ndjson"])
+        let pack = dir.file("\(name)-pack")
+        let run = try runTally(["evidence", "--journal", journal, "--order", "5001", "--output", pack])
+        #expect(run.status == 0, "\(run.stderr)")
+        return (journal, pack)
+    }
+
+    @Test("a pack holds the report, the raw events and a manifest; it verifies against the journal and offline")
+    func writeAndVerify() throws {
+        let (journal, pack) = try packed()
+        for name in ["report.html", "report.md", "lookup.json", "events.ndjson", "manifest.json"] {
+            #expect(FileManager.default.fileExists(atPath: pack + "/" + name), "\(name)")
+        }
+        let report = try String(contentsOfFile: pack + "/report.md", encoding: .utf8)
+        for needle in ["Product description", "Price and discounts at purchase", "Shipping: carrier, tracking number and date",
+                       "1ZTRACK2", "Refund and cancellation history", "ann@example.com"] {
+            #expect(report.contains(needle), "report.md lacks \(needle)")
+        }
+        let events = try String(contentsOfFile: pack + "/events.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(events.count == 13)
+        let manifest = try #require(parseJSONObject(try String(contentsOfFile: pack + "/manifest.json", encoding: .utf8)))
+        #expect((manifest["events"] as? [Any])?.count == 13)
+        #expect((manifest["files"] as? [Any])?.count == 4)
+        let online = try runTally(["evidence", "--journal", journal, "--verify", pack])
+        #expect(online.status == 0 && online.stdout.contains("verified"), "\(online.stderr)")
+        let offline = try runTally(["evidence", "--verify", pack, "--offline"])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        // The folder must be new or empty.
+        #expect(try runTally(["evidence", "--journal", journal, "--order", "5001", "--output", pack]).status == 2)
+        #expect(try runTally(["evidence", "--journal", journal, "--order", "4040", "--output", dir.file("p2")]).status == 1)
+        dir.remove()
+    }
+
+    @Test("an edited event, or a rewritten journal, fails the check naming the seq; a broken journal gets no new pack")
+    func tamper() throws {
+        let (_, pack) = try packed()
+        // The event and the manifest's file hash edited together: the chain entry still catches it.
+        let eventsPath = pack + "/events.ndjson"
+        let edited = try String(contentsOfFile: eventsPath, encoding: .utf8).replacingOccurrences(of: "1ZTRACK2", with: "1ZFORGED")
+        try edited.write(toFile: eventsPath, atomically: true, encoding: .utf8)
+        let offline = try runTally(["evidence", "--verify", pack, "--offline"])
+        #expect(offline.status == 1)
+        #expect(offline.stderr.contains("events.ndjson was changed") && offline.stderr.contains("(seq 13) does not hash to its chain entry"))
+
+        let (journal2, pack2) = try packed("second")
+        try sqlite(journal2, "DROP TRIGGER events_no_update; UPDATE events SET carrier = 'DHL' WHERE seq = 13;")
+        let online = try runTally(["evidence", "--journal", journal2, "--verify", pack2])
+        #expect(online.status == 1)
+        #expect(online.stderr.contains("seq 13"), "\(online.stderr)")
+        // A journal that fails its tamper check gets no new pack.
+        let refused = try runTally(["evidence", "--journal", journal2, "--order", "5001", "--output", dir.file("p3")])
+        #expect(refused.status == 1 && refused.stderr.contains("tamper check failed"))
+        dir.remove()
+    }
+}
+
+@Suite("Chain anchors and the SKU index")
+struct AnchorTests {
+    let dir = TempDirectory("anchors")
+
+    func syntheticJournal(_ events: Int) throws -> String {
+        var history = SyntheticHistory(seed: 7, skuCount: 20)
+        let lines = (0..<events).map { _ in history.next() }.joined(separator: "\n") + "\n"
+        let journal = dir.file("s.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let run = try runTally(["append", "--journal", journal, "-"], stdin: lines)
+        #expect(run.status == 0, "\(run.stderr)")
+        return journal
+    }
+
+    @Test("an anchor every 64 seqs; a lookup's check stops at the next anchor; verify catches an edited anchor")
+    func anchors() throws {
+        let journal = try syntheticJournal(300)
+        let lookup = try runTally(["lookup", "--journal", journal, "--order", "1", "--format", "json"])
+        #expect(lookup.status == 0, "\(lookup.stderr)")
+        let integrity = try #require(parseJSONObject(lookup.stdout)?["integrity"] as? [String: Any])
+        let spans = try #require(integrity["spans"] as? [[String: Any]])
+        #expect(!spans.isEmpty)
+        for span in spans where span["end"] as? String == "anchor" {
+            #expect((span["through"] as? Int ?? 0) % 64 == 0)
+            #expect((span["through"] as? Int ?? 0) - (span["from"] as? Int ?? 0) < 64)
+        }
+        #expect(try runTally(["verify", "--journal", journal]).status == 0)
+        try sqlite(journal, "DROP TRIGGER anchors_no_update; UPDATE anchors SET hash = zeroblob(32) WHERE seq = 128;")
+        let verify = try runTally(["verify", "--journal", journal])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("128") || verify.stderr.contains("128"), "\(verify.stdout) \(verify.stderr)")
+        dir.remove()
+    }
+
+    @Test("a journal without the SKU index says how to build it; a writable open builds it from the journal")
+    func skuBackfill() throws {
+        let journal = try syntheticJournal(300)
+        let before = try runTally(["lookup", "--journal", journal, "--sku", "SKU-1", "--format", "json"])
+        #expect(before.status == 0, "\(before.stderr)")
+        try sqlite(journal, "DELETE FROM order_skus; DELETE FROM journal_meta WHERE key = 'order_skus';")
+        let missing = try runTally(["lookup", "--journal", journal, "--sku", "SKU-1"])
+        #expect(missing.status == 2 && missing.stderr.contains("tally init --journal"), "\(missing.stderr)")
+        #expect(try runTally(["init", "--journal", journal]).status == 0)
+        let after = try runTally(["lookup", "--journal", journal, "--sku", "SKU-1", "--format", "json"])
+        #expect(after.stdout == before.stdout)
+        dir.remove()
+    }
+}

@@ -197,6 +197,15 @@ public struct Event: Sendable, Equatable {
 
     public var type: EventType { payload.type }
 
+    /// The event as one canonical NDJSON line (sorted keys, canonical `data`, the
+    /// `occurred_at` text as given): what evidence packs store, and what decodes back
+    /// to this same event.
+    public var canonicalLine: String {
+        "{\"data\":" + canonicalData + ",\"id\":" + CanonicalJSON.quoted(id.rawValue)
+            + ",\"occurred_at\":" + CanonicalJSON.quoted(occurredAtText) + ",\"source\":" + CanonicalJSON.quoted(source)
+            + ",\"type\":" + CanonicalJSON.quoted(type.rawValue) + "}"
+    }
+
     /// True when `other` is the same content under contract §2: type, instant, source and data.
     public func hasSameContent(as other: Event) -> Bool {
         type == other.type && occurredAt == other.occurredAt && source == other.source && canonicalData == other.canonicalData
