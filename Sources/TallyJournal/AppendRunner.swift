@@ -144,4 +144,23 @@ public struct AppendRunner {
         }
         try run(fd: fd, name: path, into: &summary, progress: progress)
     }
+
+    /// Appends events that Tally derived itself (a baseline, an ingested export), in
+    /// batches, with the same validation, idempotency and quarantine as NDJSON input.
+    /// Each is decoded from its text, so a derived event obeys exactly the contract's rules.
+    public func run(derived: [DerivedEvent], into summary: inout AppendSummary, progress: ((Int) -> Void)? = nil) throws {
+        var index = 0
+        while index < derived.count {
+            let batch = derived[index..<min(index + batchSize, derived.count)].map { d -> AppendItem in
+                let raw = Array(d.text.utf8)
+                switch EventDecoder.decode(d.text, input: d.origin, line: d.line) {
+                case .success(let event): return .event(event, raw: raw, input: d.origin, line: d.line)
+                case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
+                }
+            }
+            summary.add(try journal.append(batch))
+            index += batch.count
+            progress?(index)
+        }
+    }
 }

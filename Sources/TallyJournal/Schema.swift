@@ -18,7 +18,7 @@ enum Schema {
     /// Every `anchorInterval`-th seq, the chain hash is also written to `anchors`.
     /// A lookup proves an event is committed by the next anchor by rehashing at most
     /// this many rows (see `Journal.checkIntegrity`); chosen by measurement (docs/benchmarks.md).
-    static let anchorInterval: Int64 = 64
+    static let anchorInterval: Int64 = 16
 
     static let create = tablesAndIndexes + triggers
 

@@ -6,6 +6,7 @@ import TallyTestSupport
 // tally-bench: release-build benchmarks that print rates. Not unit tests.
 //   tally-bench append [--events N] [--ids sequential|random] [--single N]
 //   tally-bench decode [--events N]
+//   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
 
 func now() -> Double {
     var ts = timespec()
@@ -180,7 +181,8 @@ case "generate": generateCommand()
 case "reconcile": try reconcileBenchmark()
 case "append": try appendBenchmark()
 case "decode": try decodeBenchmark()
+case "lookup": try lookupBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR]")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N]")
     exit(2)
 }

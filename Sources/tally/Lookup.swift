@@ -57,9 +57,9 @@ struct Lookup: ParsableCommand {
     }
 
     func run() throws {
-        let journal = try journalOption.open(readOnly: true)
+        let journal = try Timings.measure("open") { () throws(CLIFailure) in try journalOption.open(readOnly: true) }
         if let order {
-            let history = try Lookup.history(journal, OrderID(order))
+            let history = try Timings.measure("lookup") { () throws(CLIFailure) in try Lookup.history(journal, OrderID(order)) }
             try emit(json: LookupJSON.order(history), document: LookupReport.document(history), integrity: [history.integrity])
         } else if let email {
             let ids = try guarded { try journal.orders(email: email) }

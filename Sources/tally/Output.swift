@@ -67,15 +67,17 @@ enum Output {
     struct Progress {
         let enabled = Output.stderrIsTerminal
         let total: Int?
+        /// Counts items (events, rows) instead of bytes.
+        let items: Bool
         var lastShown = 0
 
-        init(total: Int?) { self.total = total }
+        init(total: Int?, items: Bool = false) { self.total = total; self.items = items }
 
         mutating func show(_ done: Int, _ what: String) {
-            guard enabled, done - lastShown >= 1 << 20 || done == total else { return }
+            guard enabled, done - lastShown >= (items ? 10_000 : 1 << 20) || done == total else { return }
             lastShown = done
-            var line = "\r\(what): \(done >> 20) MiB"
-            if let total, total > 0 { line += " of \(total >> 20) MiB (\(done * 100 / total)%)" }
+            var line = items ? "\r\(what): \(done)" : "\r\(what): \(done >> 20) MiB"
+            if let total, total > 0 { line += (items ? " of \(total)" : " of \(total >> 20) MiB") + " (\(done * 100 / total)%)" }
             Output.writeStderr(line + "   ")
         }
 

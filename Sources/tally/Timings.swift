@@ -13,7 +13,7 @@ enum Timings {
         let result = try body()
         clock_gettime(CLOCK_MONOTONIC, &end)
         let ms = Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
-        Output.error("timing: \(name) \(Int(ms)) ms")
+        Output.error("timing: \(name) " + String(Int(ms * 1000)) + " µs")
         return result
     }
 }

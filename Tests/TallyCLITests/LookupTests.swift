@@ -232,7 +232,7 @@ struct AnchorTests {
         return journal
     }
 
-    @Test("an anchor every 64 seqs; a lookup's check stops at the next anchor; verify catches an edited anchor")
+    @Test("an anchor every 16 seqs; a lookup's check stops at the next anchor; verify catches an edited anchor")
     func anchors() throws {
         let journal = try syntheticJournal(300)
         let lookup = try runTally(["lookup", "--journal", journal, "--order", "1", "--format", "json"])
@@ -241,8 +241,8 @@ struct AnchorTests {
         let spans = try #require(integrity["spans"] as? [[String: Any]])
         #expect(!spans.isEmpty)
         for span in spans where span["end"] as? String == "anchor" {
-            #expect((span["through"] as? Int ?? 0) % 64 == 0)
-            #expect((span["through"] as? Int ?? 0) - (span["from"] as? Int ?? 0) < 64)
+            #expect((span["through"] as? Int ?? 0) % 16 == 0)
+            #expect((span["through"] as? Int ?? 0) - (span["from"] as? Int ?? 0) < 16)
         }
         #expect(try runTally(["verify", "--journal", journal]).status == 0)
         try sqlite(journal, "DROP TRIGGER anchors_no_update; UPDATE anchors SET hash = zeroblob(32) WHERE seq = 128;")
