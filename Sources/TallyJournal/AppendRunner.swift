@@ -153,6 +153,10 @@ public struct AppendRunner {
         while index < derived.count {
             let batch = derived[index..<min(index + batchSize, derived.count)].map { d -> AppendItem in
                 let raw = Array(d.text.utf8)
+                if let message = d.rejection {
+                    let kept = Array(raw.prefix(Limits.quarantinedRawBytesMax))
+                    return .rejected(Rejection(input: d.origin, line: d.line, eventID: nil, message: message), raw: kept, rawBytes: raw.count)
+                }
                 switch EventDecoder.decode(d.text, input: d.origin, line: d.line) {
                 case .success(let event): return .event(event, raw: raw, input: d.origin, line: d.line)
                 case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)

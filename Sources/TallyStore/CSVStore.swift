@@ -74,6 +74,8 @@ enum CSVParser {
         var fields: [String?]
         /// The physical line the record starts on.
         var line: Int
+        /// The record's bytes in the input (without its line end).
+        var start = 0, end = 0
     }
 
     static func parse(_ bytes: [UInt8], path: String) throws(StoreError) -> [Record] {
@@ -86,6 +88,7 @@ enum CSVParser {
         var quoted = false
         var quotedLength = 0 // bytes of the field that were inside quotes
         var recordLine = 1
+        var recordStart = i
         func endField() {
             fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
@@ -124,10 +127,11 @@ enum CSVParser {
             case 0x0A:
                 dropRowEndCR()
                 endField()
-                records.append(Record(fields: fields, line: recordLine))
+                records.append(Record(fields: fields, line: recordLine, start: recordStart, end: i))
                 fields.removeAll()
                 line += 1
                 recordLine = line
+                recordStart = i + 1
             default:
                 field.append(b)
             }
@@ -136,7 +140,7 @@ enum CSVParser {
         if !field.isEmpty || !fields.isEmpty || quoted {
             dropRowEndCR()
             endField()
-            records.append(Record(fields: fields, line: recordLine))
+            records.append(Record(fields: fields, line: recordLine, start: recordStart, end: bytes.count))
         }
         return records
     }

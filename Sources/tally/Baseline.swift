@@ -28,9 +28,7 @@ struct Baseline: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if let at, Timestamp.parse(at) == nil {
-            throw ValidationError("--at must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(at)")
-        }
+        try validateTimestamp(at, "--at")
     }
 
     func run() throws {

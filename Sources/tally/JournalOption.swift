@@ -1,4 +1,5 @@
 import ArgumentParser
+import TallyCore
 import TallyJournal
 #if canImport(Glibc)
 import Glibc
@@ -35,4 +36,11 @@ struct JournalOption: ParsableArguments {
 /// `--format` for commands with text and JSON output.
 enum TextOrJSON: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// Checks a timestamp option in `validate()`: nil is fine, anything else must be RFC 3339.
+func validateTimestamp(_ value: String?, _ flag: String) throws {
+    if let value, Timestamp.parse(value) == nil {
+        throw ValidationError("\(flag) must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(value)")
+    }
 }

@@ -46,11 +46,8 @@ struct Lookup: ParsableCommand {
             throw ValidationError("give exactly one of --order, --email, --tracking or --sku (got \(given.count))")
         }
         if sku == nil && (from != nil || to != nil) { throw ValidationError("--from and --to go with --sku") }
-        for (name, value) in [("--from", from), ("--to", to)] {
-            if let value, Timestamp.parse(value) == nil {
-                throw ValidationError("\(name) must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(value)")
-            }
-        }
+        try validateTimestamp(from, "--from")
+        try validateTimestamp(to, "--to")
         if let from, let to, let f = Timestamp.parse(from), let t = Timestamp.parse(to), t < f {
             throw ValidationError("--to (\(to)) is before --from (\(from))")
         }

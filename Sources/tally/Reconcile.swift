@@ -45,9 +45,7 @@ struct Reconcile: ParsableCommand {
     var failOn: FailOn = .high
 
     func validate() throws {
-        if let asOf, Timestamp.parse(asOf) == nil {
-            throw ValidationError("--as-of must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(asOf)")
-        }
+        try validateTimestamp(asOf, "--as-of")
     }
 
     func run() throws {
@@ -87,9 +85,7 @@ struct StoreTarget: ParsableArguments {
     var restoredAt: String?
 
     func validate() throws {
-        if let restoredAt, Timestamp.parse(restoredAt) == nil {
-            throw ValidationError("--restored-at must be an RFC 3339 timestamp such as 2026-11-20T18:00:00Z, got \(restoredAt)")
-        }
+        try validateTimestamp(restoredAt, "--restored-at")
     }
 }
 

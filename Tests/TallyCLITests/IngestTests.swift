@@ -55,3 +55,91 @@ struct BaselineTests {
         dir.remove()
     }
 }
+
+@Suite("tally ingest prices, discounts and inventory (issue 7)")
+struct CatalogIngestTests {
+    let dir = TempDirectory("ingest")
+
+    func journal() throws -> String {
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/lookup/dispute/events.ndjson"])
+        return journal
+    }
+
+    func json(_ run: TallyRun) throws -> [String: Any] { try #require(parseJSONObject(run.stdout), "\(run.stdout) \(run.stderr)") }
+
+    @Test("a price list: only changed prices become events; bad rows are rejected by file, row and column and kept; twice adds nothing")
+    func prices() throws {
+        let journal = try journal()
+        let file = fixturesPath + "/ingest/prices.csv"
+        let first = try runTally(["ingest", "prices", "--journal", journal, file, "--format", "json"])
+        #expect(first.status == 1)
+        let summary = try json(first)
+        #expect(summary["appended"] as? Int == 2)   // MUG (new price) and CAP (new SKU); TEE is already 2500
+        #expect(summary["unchanged"] as? Int == 1)
+        let messages = (summary["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(messages == [
+            "prices.csv:5: column price: must be an integer, got \"12.50\"",
+            "prices.csv:6: column changed_at: must be an RFC 3339 timestamp such as 2026-11-20T10:15:00Z, got \"yesterday\"",
+            "prices.csv:7: has 2 cells, the header has 5",
+        ])
+        let quarantine = try runTally(["quarantine", "--journal", journal])
+        #expect(quarantine.stdout.contains("BAD,12.50,USD"))
+        let again = try json(try runTally(["ingest", "prices", "--journal", journal, file, "--format", "json"]))
+        #expect(again["appended"] as? Int == 0)
+        #expect(again["unchanged"] as? Int == 3)
+        let lookup = try runTally(["lookup", "--journal", journal, "--sku", "MUG", "--format", "json"])
+        #expect(lookup.stdout.contains("\"price\": 1300"))
+        dir.remove()
+    }
+
+    @Test("Shopify's product export: columns by header name, money in major units, --currency")
+    func shopifyProducts() throws {
+        let journal = try journal()
+        let file = fixturesPath + "/ingest/products-shopify.csv"
+        let noCurrency = try runTally(["ingest", "prices", "--journal", journal, file])
+        #expect(noCurrency.status == 1 && noCurrency.stderr.contains("pass --currency"))
+        let run = try json(try runTally(["ingest", "prices", "--journal", journal, file, "--currency", "USD", "--format", "json"]))
+        #expect(run["appended"] as? Int == 2)  // MUG 14.5 → 1450 with compare-at 1500, HAT 7 → 700; TEE 25.00 = 2500 already
+        let messages = (run["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(messages == ["products-shopify.csv:5: column Variant Price: must be an amount such as 19.99 (at most 2 decimals), got \"seven\""])
+        let sku = try runTally(["lookup", "--journal", journal, "--sku", "HAT", "--format", "json"])
+        #expect(sku.stdout.contains("\"price\": 700"))
+        dir.remove()
+    }
+
+    @Test("a discount list: new and changed codes upserted; --full deletes what the list lacks, unless rows were rejected")
+    func discounts() throws {
+        let journal = try journal()
+        let clean = dir.write("code,kind,value,status\nNEW5,fixed_amount,500,active\n", to: "d.csv")
+        let partial = try json(try runTally(["ingest", "discounts", "--journal", journal, clean, "--format", "json"]))
+        #expect(partial["appended"] as? Int == 1)
+        let full = try json(try runTally(["ingest", "discounts", "--journal", journal, clean, "--full", "--format", "json"]))
+        #expect((full["derived"] as? [String: Int])?["discount.deleted"] == 1)   // SAVE10
+        let withErrors = try runTally(["ingest", "discounts", "--journal", journal, fixturesPath + "/ingest/discounts.csv", "--full"])
+        #expect(withErrors.status == 1)
+        #expect(withErrors.stderr.contains("discounts.csv:4: discount.upserted: data.value must be 0 for kind free_shipping"))
+        #expect(withErrors.stdout.contains("no code was deleted"))
+        dir.remove()
+    }
+
+    @Test("an inventory count: drift per SKU and location against truth; --dry-run appends nothing")
+    func inventory() throws {
+        let journal = try journal()
+        let file = fixturesPath + "/ingest/inventory.csv"
+        let dry = try runTally(["ingest", "inventory", "--journal", journal, file, "--dry-run"])
+        #expect(dry.status == 1 && dry.stdout.contains("nothing was appended"))
+        #expect(dry.stdout.contains("TEE @ main: file 5, journal 7 (-2)") && dry.stdout.contains("CAP @ main: file 12, journal not tracked"), "\(dry.stdout)")
+        let stats = try runTally(["stats", "--journal", journal, "--format", "json"])
+        #expect((parseJSONObject(stats.stdout)?["events"] as? Int) == 23)
+        let run = try json(try runTally(["ingest", "inventory", "--journal", journal, file, "--reason", "count", "--format", "json"]))
+        #expect(run["appended"] as? Int == 2)
+        let drift = try #require(run["drift"] as? [[String: Any]])
+        #expect(drift.count == 2 && drift.contains { $0["sku"] as? String == "TEE" && $0["drift"] as? Int == -2 })
+        let sku = try runTally(["lookup", "--journal", journal, "--sku", "TEE", "--format", "json"])
+        #expect(sku.stdout.contains("\"available\": 5"))
+        #expect(try runTally(["ingest", "inventory", "--journal", journal, dir.file("missing.csv")]).status == 2)
+        dir.remove()
+    }
+}

@@ -3,6 +3,11 @@
 public struct DerivedEvent: Sendable {
     public var origin: String
     public var line: Int
+    /// The event's NDJSON, or for a rejected row its raw text (kept in the quarantine).
     public var text: String
-    public init(origin: String, line: Int, text: String) { self.origin = origin; self.line = line; self.text = text }
+    /// Set when the input row could not become an event: the full message (`origin:line: ...`).
+    public var rejection: String?
+    public init(origin: String, line: Int, text: String, rejection: String? = nil) {
+        self.origin = origin; self.line = line; self.text = text; self.rejection = rejection
+    }
 }

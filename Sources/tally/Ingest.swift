@@ -1,0 +1,165 @@
+import ArgumentParser
+import TallyCore
+import TallyJournal
+import TallyStore
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn exports and sync files into journal events: only what truth does not have yet.",
+        discussion: """
+        Each file is compared with truth (a replay of the journal); what differs becomes events \
+        with ids derived from the content, so ingesting the same file twice adds nothing. Rows \
+        that cannot become events are rejected with file, row and column, kept in the quarantine, \
+        and the rows next to them still land. Exit status: 0 none rejected, 1 some rows rejected, \
+        2 bad usage or an unreadable file.
+        """,
+        subcommands: [IngestPrices.self, IngestDiscounts.self, IngestInventory.self])
+}
+
+/// The options every ingest shares.
+struct IngestOptions: ParsableArguments {
+    @OptionGroup var journalOption: JournalOption
+
+    @Flag(help: "Show what would be appended, append nothing.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("The time of rows that carry none (RFC 3339; default now).", valueName: "T"))
+    var at: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: TextOrJSON = .text
+
+    func validate() throws {
+        try validateTimestamp(at, "--at")
+    }
+
+    var time: Timestamp { at.flatMap(Timestamp.parse) ?? SystemClock().now() }
+
+    /// Reads the file and truth, derives, appends (unless a dry run) and reports.
+    func run(file: String, derive: (CSVTable, Truth) throws -> IngestResult, extra: (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
+        let journal = try journalOption.open(readOnly: dryRun)
+        let table = try guarded { try CSVTable.read(file) }
+        let truth = try guarded { try journal.replay() }
+        let result = try derive(table, truth)
+        var derivedByType: [String: Int] = [:]
+        for e in result.events where e.rejection == nil {
+            if case .success(let event) = EventDecoder.decode(e.text, input: e.origin, line: e.line) { derivedByType[event.type.rawValue, default: 0] += 1 }
+        }
+        var summary = AppendSummary()
+        if dryRun {
+            for e in result.events {
+                if let message = e.rejection { summary.rejected += 1; summary.errors.append(Rejection(input: e.origin, line: e.line, eventID: nil, message: message)) }
+            }
+        } else {
+            var progress = Output.Progress(total: result.events.count, items: true)
+            try AppendRunner(journal: journal).run(derived: result.events, into: &summary) { progress.show($0, "ingesting \(file)") }
+            progress.finish()
+            journal.checkpoint()
+        }
+        let derived = derivedByType.sorted { $0.key < $1.key }
+        let (extraText, extraJSON) = extra(result)
+        switch format {
+        case .json:
+            print(JSONWriter.encode(.obj([
+                ("file", .string(file)), ("rows", .int(table.rows.count)), ("dry_run", .bool(dryRun)),
+                ("derived", .obj(derived.map { ($0.key, .int($0.value)) })), ("unchanged", .int(result.unchanged)),
+                ("appended", .int(summary.appended)), ("duplicates", .int(summary.duplicates)), ("rejected", .int(summary.rejected)),
+                ("errors", .array(summary.errors.map { .obj([("line", .int($0.line)), ("message", .string($0.message))]) })),
+                ("notes", .array(result.notes.map(JSONValue.string))),
+            ] + extraJSON), pretty: false))
+        case .text:
+            for rejection in summary.errors { Output.error(rejection.message) }
+            let what = derived.isEmpty ? "nothing new" : derived.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("\(file): \(table.rows.count) rows: \(what); \(result.unchanged) already in the journal")
+            for line in extraText + result.notes { print(line) }
+            print(dryRun
+                  ? "dry run: would append \(derived.reduce(0) { $0 + $1.value }), rejected \(summary.rejected); nothing was appended"
+                  : "appended \(summary.appended), duplicates \(summary.duplicates), rejected \(summary.rejected)")
+        }
+        if summary.rejected > 0 { throw CLIFailure.findings() }
+    }
+}
+
+struct IngestPrices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prices",
+        abstract: "A price list → price.changed for every SKU whose price, currency or compare-at price differs from truth.",
+        discussion: """
+        Columns (by header name): sku, price and compare_at in minor units, currency, changed_at \
+        (optional); or Shopify's product export: Variant SKU, Variant Price and Variant Compare At \
+        Price in major units (19.99), with --currency.
+        """)
+
+    @OptionGroup var options: IngestOptions
+
+    @Option(help: ArgumentHelp("The currency of rows without one (ISO 4217).", valueName: "CODE"))
+    var currency: String?
+
+    @Argument(help: ArgumentHelp("The CSV file.", valueName: "FILE"))
+    var file: String
+
+    func run() throws {
+        try options.run(file: file) { table, truth in CatalogIngest.prices(table, truth: truth, defaultCurrency: currency, at: options.time) }
+    }
+}
+
+struct IngestDiscounts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discounts",
+        abstract: "A discount list → discount.upserted for new or changed codes; with --full, discount.deleted for codes it lacks.",
+        discussion: "Columns (by header name): code, kind, value, status, starts_at, ends_at, usage_limit, updated_at (the last four optional).")
+
+    @OptionGroup var options: IngestOptions
+
+    @Flag(help: "The file is the complete list: a code truth holds that it lacks is deleted.")
+    var full = false
+
+    @Argument(help: ArgumentHelp("The CSV file.", valueName: "FILE"))
+    var file: String
+
+    func run() throws {
+        try options.run(file: file) { table, truth in CatalogIngest.discounts(table, truth: truth, full: full, at: options.time) }
+    }
+}
+
+struct IngestInventory: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory",
+        abstract: "An inventory count or sync log → inventory.set for every SKU and location that differs from truth; prints the sync drift.",
+        discussion: "Columns (by header name): sku (or Variant SKU), location, available, counted_at (optional). Shopify's inventory export matches by the same names.")
+
+    @OptionGroup var options: IngestOptions
+
+    @Option(help: "The reason of the events: sync or count.")
+    var reason: InventoryReasonOption = .sync
+
+    @Option(help: ArgumentHelp("The location of rows without one.", valueName: "LOCATION"))
+    var location: String?
+
+    @Argument(help: ArgumentHelp("The CSV file.", valueName: "FILE"))
+    var file: String
+
+    func run() throws {
+        try options.run(file: file, derive: { table, truth in
+            CatalogIngest.inventory(table, truth: truth, reason: reason.reason, defaultLocation: location, at: options.time)
+        }, extra: { result in
+            let drifting = result.drift.filter { $0.truth != $0.file }
+            let ranked = drifting.sorted { abs($0.file - ($0.truth ?? 0)) > abs($1.file - ($1.truth ?? 0)) }
+            var text = ["sync drift: \(drifting.count) of \(result.drift.count) SKU/location pairs differed from the journal"]
+            for d in ranked.prefix(20) {
+                text.append("  \(d.key.sku.rawValue) @ \(d.key.location.rawValue): file \(d.file), journal " + (d.truth.map { "\($0) (\(d.file - $0 > 0 ? "+" : "")\(d.file - $0))" } ?? "not tracked"))
+            }
+            if ranked.count > 20 { text.append("  … \(ranked.count - 20) more (--format json lists them all)") }
+            let json: JSONValue = .array(ranked.map { d in
+                .obj([("sku", .string(d.key.sku.rawValue)), ("location", .string(d.key.location.rawValue)), ("file", .int(d.file)),
+                      ("journal", d.truth.map { .int($0) } ?? .null), ("drift", d.truth.map { .int(d.file - $0) } ?? .null)])
+            })
+            return (text, [("drift", json)])
+        })
+    }
+}
+
+enum InventoryReasonOption: String, ExpressibleByArgument, CaseIterable {
+    case sync, count
+    var reason: InventorySetReason { self == .sync ? .sync : .count }
+}
