@@ -33,6 +33,12 @@ public enum CatalogIngest {
         return DerivedEvent(origin: origin, line: line, text: JSONWriter.encode(value, pretty: false))
     }
 
+    /// A note naming SKUs the journal never priced (a typo, or a product the catalog lacks).
+    public static func unknownSKUs(_ skus: [SKU]) -> String {
+        let shown = skus.prefix(10).map(\.rawValue).joined(separator: ", ")
+        return "\(skus.count) SKU\(skus.count == 1 ? "" : "s") never priced in the journal (unknown to the catalog): \(shown)" + (skus.count > 10 ? ", …" : "")
+    }
+
     /// Price lists: `sku`, `price` and `compare_at` in minor units, `currency`, and
     /// optionally `changed_at`; or Shopify's product export (`Variant SKU`, `Variant Price`,
     /// `Variant Compare At Price` in major units, the currency from `defaultCurrency`).
@@ -130,6 +136,7 @@ public enum CatalogIngest {
         let time = table.column("counted_at", "synced_at", "updated_at", "occurred_at")
         var result = IngestResult()
         var current: [StockKey: Int64] = [:]
+        var unpriced: [SKU] = []
         for row in table.rows {
             do throws(IngestRowError) {
                 try row.checkWidth()
@@ -139,6 +146,7 @@ public enum CatalogIngest {
                 }
                 let value = try row.int(available)
                 let (_, text) = try row.optionalTimestamp(time) ?? (at, at.rfc3339)
+                if truth.prices[s] == nil && !unpriced.contains(s) { unpriced.append(s) }
                 let key = StockKey(s, Location(loc))
                 let known = current[key] ?? truth.stock[key]?.available
                 result.drift.append((key, value, known))
@@ -150,6 +158,7 @@ public enum CatalogIngest {
                 result.events.append(row.rejected(error))
             }
         }
+        if !unpriced.isEmpty { result.notes.append(unknownSKUs(unpriced)) }
         return result
     }
 }

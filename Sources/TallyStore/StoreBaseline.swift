@@ -38,15 +38,7 @@ public enum StoreBaseline {
         for (id, o) in store.orders.sorted(by: { codePointLess($0.key.rawValue, $1.key.rawValue) }) {
             let origin = "orders/\(id.rawValue)"
             let placed = Timestamp.parse(o.placedAt)
-            var data: [(String, JSONValue)] = [
-                ("order_id", .string(id.rawValue)), ("location", .string(o.location)), ("currency", .string(o.currency)),
-                ("total", .int(o.total)),
-                ("lines", .array(o.lines.map { l in
-                    .obj([("line_id", .string(l.lineID.rawValue)), ("sku", .string(l.sku.rawValue)), ("qty", .int(l.qty)),
-                          ("unit_price", .int(l.unitPrice)), ("discount", .int(l.discount))])
-                })),
-            ]
-            if let email = o.customerEmail { data.append(("customer_email", .string(email))) }
+            let data = orderPlacedData(id.rawValue, location: o.location, currency: o.currency, total: o.total, lines: o.lines, email: o.customerEmail)
             add(origin, "order", key: id.rawValue, type: .orderPlaced, time: placed == nil ? atText : o.placedAt, data: data)
             for (fid, f) in (fulfillmentsByOrder[id.rawValue] ?? []).sorted(by: { codePointLess($0.0.rawValue, $1.0.rawValue) }) {
                 var fdata: [(String, JSONValue)] = [

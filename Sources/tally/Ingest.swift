@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyCore
 import TallyJournal
 import TallyStore
@@ -13,7 +16,7 @@ struct Ingest: ParsableCommand {
         and the rows next to them still land. Exit status: 0 none rejected, 1 some rows rejected, \
         2 bad usage or an unreadable file.
         """,
-        subcommands: [IngestPrices.self, IngestDiscounts.self, IngestInventory.self])
+        subcommands: [IngestOrders.self, IngestPrices.self, IngestDiscounts.self, IngestInventory.self])
 }
 
 /// The options every ingest shares.
@@ -35,12 +38,17 @@ struct IngestOptions: ParsableArguments {
 
     var time: Timestamp { at.flatMap(Timestamp.parse) ?? SystemClock().now() }
 
-    /// Reads the file and truth, derives, appends (unless a dry run) and reports.
+    /// Reads a CSV file and truth, derives, appends (unless a dry run) and reports.
     func run(file: String, derive: (CSVTable, Truth) throws -> IngestResult, extra: (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
-        let journal = try journalOption.open(readOnly: dryRun)
         let table = try guarded { try CSVTable.read(file) }
+        try run(file: file, rows: table.rows.count, derive: { truth in try derive(table, truth) }, extra: extra)
+    }
+
+    /// Replays truth, derives from it, appends (unless a dry run) and reports.
+    func run(file: String, rows: Int, unit: String = "rows", derive: (Truth) throws -> IngestResult, extra: (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
+        let journal = try journalOption.open(readOnly: dryRun)
         let truth = try guarded { try journal.replay() }
-        let result = try derive(table, truth)
+        let result = try derive(truth)
         var derivedByType: [String: Int] = [:]
         for e in result.events where e.rejection == nil {
             if case .success(let event) = EventDecoder.decode(e.text, input: e.origin, line: e.line) { derivedByType[event.type.rawValue, default: 0] += 1 }
@@ -61,7 +69,7 @@ struct IngestOptions: ParsableArguments {
         switch format {
         case .json:
             print(JSONWriter.encode(.obj([
-                ("file", .string(file)), ("rows", .int(table.rows.count)), ("dry_run", .bool(dryRun)),
+                ("file", .string(file)), ("rows", .int(rows)), ("dry_run", .bool(dryRun)),
                 ("derived", .obj(derived.map { ($0.key, .int($0.value)) })), ("unchanged", .int(result.unchanged)),
                 ("appended", .int(summary.appended)), ("duplicates", .int(summary.duplicates)), ("rejected", .int(summary.rejected)),
                 ("errors", .array(summary.errors.map { .obj([("line", .int($0.line)), ("message", .string($0.message))]) })),
@@ -70,13 +78,63 @@ struct IngestOptions: ParsableArguments {
         case .text:
             for rejection in summary.errors { Output.error(rejection.message) }
             let what = derived.isEmpty ? "nothing new" : derived.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print("\(file): \(table.rows.count) rows: \(what); \(result.unchanged) already in the journal")
+            print("\(file): \(rows) \(unit): \(what); \(result.unchanged) already in the journal")
             for line in extraText + result.notes { print(line) }
             print(dryRun
                   ? "dry run: would append \(derived.reduce(0) { $0 + $1.value }), rejected \(summary.rejected); nothing was appended"
                   : "appended \(summary.appended), duplicates \(summary.duplicates), rejected \(summary.rejected)")
         }
         if summary.rejected > 0 { throw CLIFailure.findings() }
+    }
+}
+
+struct IngestOrders: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orders",
+        abstract: "An orders export → the order events truth lacks; an order whose lines changed is reported, not overwritten.",
+        discussion: """
+        FILE is one of: a folder with the canonical schema's order tables as CSV (orders.csv, \
+        order_lines.csv, fulfillments.csv, fulfillment_lines.csv, refunds.csv, refund_lines.csv; \
+        orders.csv may add cancelled_at); an .ndjson file with one order a line, its lines, \
+        fulfillments and refunds nested; or Shopify's admin orders CSV export (one row per line \
+        item, columns by header name, money in major units). New orders become order.placed, a \
+        status now cancelled order.cancelled, new fulfillments and refunds their events, at the \
+        export's own timestamps.
+        """)
+
+    @OptionGroup var options: IngestOptions
+
+    @Option(help: ArgumentHelp("The location of orders without one (Shopify exports of online orders).", valueName: "LOCATION"))
+    var location: String?
+
+    @Flag(help: "Cancellations put the unshipped units back in stock (the export cannot tell; default: no restock).")
+    var restock = false
+
+    @Argument(help: ArgumentHelp("The export: a folder of CSV files, an .ndjson file, or a Shopify orders .csv.", valueName: "FILE"))
+    var file: String
+
+    func run() throws {
+        var isDirectory = false
+        var info = stat()
+        if stat(file, &info) == 0 { isDirectory = (info.st_mode & S_IFMT) == S_IFDIR }
+        let (orders, rejected) = try guarded { () throws -> ([ExportedOrder], [DerivedEvent]) in
+            if isDirectory { return try OrderExportReader.canonicalFolder(file) }
+            if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") { return try OrderExportReader.ndjson(file) }
+            return try OrderExportReader.shopifyCSV(file, defaultLocation: location)
+        }
+        var edits: [OrderEdit] = []
+        try options.run(file: file, rows: orders.count, unit: "orders read", derive: { truth in
+            var (result, found) = OrdersIngest.derive(orders, truth: truth, at: options.time, restockCancelled: restock)
+            edits = found
+            result.events = rejected + result.events
+            return result
+        }, extra: { _ in
+            var text = edits.isEmpty ? [] : ["order edits (\(edits.count)): the export differs from the journal; nothing was overwritten"]
+            text += edits.prefix(20).map { "  order \($0.orderID) (\($0.origin):\($0.line)): \($0.detail)" }
+            if edits.count > 20 { text.append("  … \(edits.count - 20) more (--format json lists them all)") }
+            let json = JSONValue.array(edits.map { .obj([("order_id", .string($0.orderID)), ("file", .string($0.origin)), ("line", .int($0.line)), ("detail", .string($0.detail))]) })
+            return (text, [("order_edits", json)])
+        })
     }
 }
 

@@ -131,6 +131,7 @@ struct CatalogIngestTests {
         let dry = try runTally(["ingest", "inventory", "--journal", journal, file, "--dry-run"])
         #expect(dry.status == 1 && dry.stdout.contains("nothing was appended"))
         #expect(dry.stdout.contains("TEE @ main: file 5, journal 7 (-2)") && dry.stdout.contains("CAP @ main: file 12, journal not tracked"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("1 SKU never priced in the journal (unknown to the catalog): CAP"), "\(dry.stdout)")
         let stats = try runTally(["stats", "--journal", journal, "--format", "json"])
         #expect((parseJSONObject(stats.stdout)?["events"] as? Int) == 23)
         let run = try json(try runTally(["ingest", "inventory", "--journal", journal, file, "--reason", "count", "--format", "json"]))
@@ -140,6 +141,110 @@ struct CatalogIngestTests {
         let sku = try runTally(["lookup", "--journal", journal, "--sku", "TEE", "--format", "json"])
         #expect(sku.stdout.contains("\"available\": 5"))
         #expect(try runTally(["ingest", "inventory", "--journal", journal, dir.file("missing.csv")]).status == 2)
+        dir.remove()
+    }
+}
+
+@Suite("tally ingest orders (issue 7)")
+struct OrdersIngestTests {
+    let dir = TempDirectory("ingest-orders")
+
+    func journal() throws -> String {
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        return journal
+    }
+
+    func ingest(_ journal: String, _ file: String, _ extra: [String] = []) throws -> (TallyRun, [String: Any]) {
+        let run = try runTally(["ingest", "orders", "--journal", journal, fixturesPath + "/ingest/" + file, "--format", "json"] + extra)
+        return (run, try #require(parseJSONObject(run.stdout), "\(run.stdout) \(run.stderr)"))
+    }
+
+    func messages(_ summary: [String: Any]) -> [String] {
+        (summary["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+    }
+
+    @Test("canonical CSV tables: new orders, cancellations, fulfillments and refunds; a bad row rejects its order whole; twice adds nothing")
+    func canonicalFolder() throws {
+        let journal = try journal()
+        let (first, summary) = try ingest(journal, "orders-day1")
+        #expect(first.status == 1)
+        #expect(summary["derived"] as? [String: Int] == ["order.placed": 3, "order.cancelled": 1, "fulfillment.created": 2,
+                                                        "fulfillment.cancelled": 1, "order.refunded": 1])
+        #expect(messages(summary) == [
+            "order_lines.csv:5: column qty: must be an integer, got \"x\"",
+            "fulfillments.csv:4: order 9999 is not in orders.csv",
+            "orders.csv:5: order 7004 was not ingested: its row at order_lines.csv:5 was rejected",
+        ])
+        let (_, again) = try ingest(journal, "orders-day1")
+        #expect(again["appended"] as? Int == 0 && again["duplicates"] as? Int == 0)
+        // Truth has them: a lookup shows the shipment with its tracking number.
+        let lookup = try runTally(["lookup", "--journal", journal, "--order", "7001", "--format", "json"])
+        #expect(lookup.stdout.contains("1Z7001") && lookup.stdout.contains("R7001"))
+        dir.remove()
+    }
+
+    @Test("overlapping exports: yesterday's orders are not repeated, an edited order is reported and not overwritten")
+    func overlapping() throws {
+        let journal = try journal()
+        _ = try ingest(journal, "orders-day1")
+        let (run, summary) = try ingest(journal, "orders-day2")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(summary["derived"] as? [String: Int] == ["order.placed": 2, "order.cancelled": 1, "order.refunded": 1])
+        let edits = try #require(summary["order_edits"] as? [[String: Any]])
+        #expect(edits.count == 1)
+        #expect(edits.first?["order_id"] as? String == "7001")
+        #expect(edits.first?["detail"] as? String == "line 1: qty 2 → 3")
+        // The journal keeps the first version of 7001.
+        let lookup = try runTally(["lookup", "--journal", journal, "--order", "7001", "--format", "json"])
+        #expect(lookup.stdout.contains("\"qty\": 2") && !lookup.stdout.contains("\"qty\": 3"))
+        // 7003 is now cancelled, at the export's cancelled_at.
+        let cancelled = try runTally(["lookup", "--journal", journal, "--order", "7003", "--format", "json"])
+        #expect(cancelled.stdout.contains("\"status\": \"cancelled\"") && cancelled.stdout.contains("2026-11-21T09:00:00Z"))
+        dir.remove()
+    }
+
+    @Test("NDJSON: one order a line with its children; bad lines rejected by line and field")
+    func ndjson() throws {
+        let journal = try journal()
+        let (run, summary) = try ingest(journal, "orders.ndjson")
+        #expect(run.status == 1)
+        #expect(summary["appended"] as? Int == 5)
+        #expect(messages(summary) == [
+            "orders.ndjson:2: lines[0].qty must be an integer, got 1.5",
+            "orders.ndjson:4: not valid JSON: invalid JSON at byte 1: unexpected 'n', expected a value",
+        ])
+        let lookup = try runTally(["lookup", "--journal", journal, "--tracking", "JD8001", "--format", "json"])
+        #expect(lookup.status == 0 && lookup.stdout.contains("\"order_id\": \"8001\""))
+        dir.remove()
+    }
+
+    @Test("Shopify's orders export: rows grouped by order, columns by name, money in major units, Shopify dates; twice adds nothing")
+    func shopify() throws {
+        let journal = try journal()
+        let (run, summary) = try ingest(journal, "orders-shopify.csv", ["--location", "web"])
+        #expect(run.status == 1)
+        #expect(summary["derived"] as? [String: Int] == ["order.placed": 2, "order.cancelled": 1, "fulfillment.created": 1, "order.refunded": 1])
+        #expect(messages(summary) == ["orders-shopify.csv:5: column Created at: must be a date such as 2026-11-20 10:15:00 -0500, got \"yesterday\""])
+        let order = try #require(parseJSONObject(try runTally(["lookup", "--journal", journal, "--order", "5550001", "--format", "json"]).stdout))
+        let o = try #require(order["order"] as? [String: Any])
+        #expect(o["total"] as? Int == 5000 && o["placed_at"] as? String == "2026-11-23T09:00:00-05:00" && o["location"] as? String == "web")
+        #expect((o["lines"] as? [[String: Any]])?.map { $0["unit_price"] as? Int } == [2000, 500])
+        #expect((order["refunds"] as? [[String: Any]])?.first?["amount"] as? Int == 1000)
+        let voided = try runTally(["lookup", "--journal", journal, "--order", "5550002", "--format", "json"])
+        #expect(voided.stdout.contains("\"status\": \"cancelled\"") && voided.stdout.contains("\"discount\": 100"))
+        let (_, again) = try ingest(journal, "orders-shopify.csv", ["--location", "web"])
+        #expect(again["appended"] as? Int == 0)
+        dir.remove()
+    }
+
+    @Test("--dry-run appends nothing; a missing export exits 2")
+    func dryRun() throws {
+        let journal = try journal()
+        let run = try runTally(["ingest", "orders", "--journal", journal, fixturesPath + "/ingest/orders-day2", "--dry-run"])
+        #expect(run.status == 0 && run.stdout.contains("nothing was appended"), "\(run.stdout)")
+        #expect((parseJSONObject(try runTally(["stats", "--journal", journal, "--format", "json"]).stdout)?["events"] as? Int) == 0)
+        #expect(try runTally(["ingest", "orders", "--journal", journal, dir.file("nope")]).status == 2)
         dir.remove()
     }
 }

@@ -1,0 +1,268 @@
+import TallyCore
+
+/// One order as an export shows it (a canonical CSV folder, NDJSON, or Shopify's CSV),
+/// with its fulfillments and refunds.
+public struct ExportedOrder: Sendable {
+    public struct Fulfillment: Sendable {
+        public var id: String, location: String, status: String, carrier: String?, trackingNumber: String?, createdAt: String
+        public var lines: [FulfillmentLine]
+        public var origin: String, line: Int
+    }
+    public struct Refund: Sendable {
+        public var id: String, amount: Int64, createdAt: String
+        public var lines: [RefundLine]
+        public var origin: String, line: Int
+        /// The export gives the order's refunds so far as one amount (Shopify's Refunded
+        /// Amount): only what exceeds the refunds truth has becomes a refund.
+        public var cumulative = false
+    }
+    public var orderID: String
+    public var placedAt: String
+    public var location: String
+    public var currency: String
+    public var status: String
+    public var cancelledAt: String?
+    public var total: Int64
+    public var customerEmail: String?
+    public var lines: [OrderLine]
+    public var fulfillments: [Fulfillment] = []
+    public var refunds: [Refund] = []
+    /// Where the order's own row is, for messages.
+    public var origin: String, line: Int
+}
+
+/// An order whose lines or total differ from truth's: reported, never overwritten.
+public struct OrderEdit: Sendable {
+    public var orderID: String
+    public var origin: String, line: Int
+    public var detail: String
+}
+
+/// Turns exported orders into the events truth lacks (issue 7): new orders, new
+/// cancellations, new fulfillments (and fulfillments now cancelled), new refunds. Event
+/// ids are derived from the content, so a re-export yields duplicates, not new events.
+public enum OrdersIngest {
+    public static func derive(_ orders: [ExportedOrder], truth: Truth, at: Timestamp, restockCancelled: Bool,
+                              source: String = "orders-export") -> (result: IngestResult, edits: [OrderEdit]) {
+        var result = IngestResult()
+        var edits: [OrderEdit] = []
+        let atText = at.rfc3339
+        func add(_ origin: String, _ line: Int, _ kind: String, _ key: [String], _ type: EventType, _ time: String, _ data: [(String, JSONValue)]) {
+            result.events.append(CatalogIngest.event(origin: origin, line: line, id: CatalogIngest.id(kind, key + [time]), type: type,
+                                                     time: time, source: source, data: data))
+        }
+        var seenFulfillments = Set<String>(), seenRefunds = Set<String>()
+        var unpriced: [SKU] = [], unpricedSet = Set<SKU>()
+        for o in orders { for l in o.lines where truth.prices[l.sku] == nil && unpricedSet.insert(l.sku).inserted { unpriced.append(l.sku) } }
+        if !unpriced.isEmpty { result.notes.append(CatalogIngest.unknownSKUs(unpriced)) }
+        var refundedByOrder: [OrderID: Int64] = [:]
+        if orders.contains(where: { $0.refunds.contains(where: \.cumulative) }) {
+            for r in truth.refunds.values { refundedByOrder[r.orderID, default: 0] += r.amount }
+        }
+        for o in orders {
+            let id = OrderID(o.orderID)
+            if let known = truth.orders[id] {
+                let sameLines = Set(known.lines) == Set(o.lines)
+                if !sameLines || known.total != o.total {
+                    var what: [String] = []
+                    if known.total != o.total { what.append("total \(known.total) in the journal, \(o.total) in the export") }
+                    if !sameLines { what += lineDifferences(known.lines, o.lines) }
+                    edits.append(OrderEdit(orderID: o.orderID, origin: o.origin, line: o.line, detail: what.joined(separator: "; ")))
+                } else {
+                    result.unchanged += 1
+                }
+            } else {
+                let data = orderPlacedData(o.orderID, location: o.location, currency: o.currency, total: o.total, lines: o.lines, email: o.customerEmail)
+                add(o.origin, o.line, "order", [o.orderID, String(o.total)] + o.lines.map { "\($0.lineID.rawValue)/\($0.sku.rawValue)/\($0.qty)/\($0.unitPrice)/\($0.discount)" },
+                    .orderPlaced, o.placedAt, data)
+            }
+            for f in o.fulfillments where seenFulfillments.insert(f.id).inserted {
+                let known = truth.fulfillments[FulfillmentID(f.id)]
+                if known == nil {
+                    var data: [(String, JSONValue)] = [
+                        ("fulfillment_id", .string(f.id)), ("order_id", .string(o.orderID)), ("location", .string(f.location)),
+                        ("lines", .array(f.lines.map { .obj([("line_id", .string($0.lineID.rawValue)), ("qty", .int($0.qty))]) })),
+                    ]
+                    if let c = f.carrier { data.append(("carrier", .string(c))) }
+                    if let t = f.trackingNumber { data.append(("tracking_number", .string(t))) }
+                    add(f.origin, f.line, "fulfillment", [f.id, o.orderID], .fulfillmentCreated, f.createdAt, data)
+                }
+                if f.status == "cancelled" && (known == nil || known?.status == .success) {
+                    add(f.origin, f.line, "fulfillment-cancelled", [f.id], .fulfillmentCancelled, atText, [("fulfillment_id", .string(f.id))])
+                } else if known == nil || known?.status.rawValue == f.status {
+                    if known != nil { result.unchanged += 1 }
+                }
+            }
+            for r in o.refunds where seenRefunds.insert(r.id).inserted {
+                guard truth.refunds[RefundID(r.id)] == nil else { result.unchanged += 1; continue }
+                var amount = r.amount
+                if r.cumulative {
+                    amount -= refundedByOrder[id] ?? 0
+                    guard amount > 0 else { result.unchanged += 1; continue }
+                }
+                add(r.origin, r.line, "refund", [r.id, o.orderID, String(amount)], .orderRefunded, r.createdAt.isEmpty ? atText : r.createdAt, [
+                    ("order_id", .string(o.orderID)), ("refund_id", .string(r.id)), ("amount", .int(amount)),
+                    ("lines", .array(r.lines.map { .obj([("line_id", .string($0.lineID.rawValue)), ("qty", .int($0.qty)), ("restock", .bool($0.restock))]) })),
+                ])
+            }
+            if o.status == "cancelled" && truth.orders[id]?.status != .cancelled {
+                add(o.origin, o.line, "order-cancelled", [o.orderID], .orderCancelled, o.cancelledAt ?? atText,
+                    [("order_id", .string(o.orderID)), ("restock", .bool(restockCancelled)), ("reason", .string("export"))])
+            }
+        }
+        return (result, edits)
+    }
+}
+
+/// The `data` of an `order.placed` (baselines and order exports build the same one).
+func orderPlacedData(_ orderID: String, location: String, currency: String, total: Int64, lines: [OrderLine], email: String?) -> [(String, JSONValue)] {
+    var data: [(String, JSONValue)] = [
+        ("order_id", .string(orderID)), ("location", .string(location)), ("currency", .string(currency)), ("total", .int(total)),
+        ("lines", .array(lines.map { l in
+            .obj([("line_id", .string(l.lineID.rawValue)), ("sku", .string(l.sku.rawValue)), ("qty", .int(l.qty)),
+                  ("unit_price", .int(l.unitPrice)), ("discount", .int(l.discount))])
+        })),
+    ]
+    if let email { data.append(("customer_email", .string(email))) }
+    return data
+}
+
+/// "line 1: qty 2 → 3", "line 2 only in the export", ...
+func lineDifferences(_ journal: [OrderLine], _ export: [OrderLine]) -> [String] {
+    var result: [String] = []
+    let exported = Dictionary(export.map { ($0.lineID, $0) }, uniquingKeysWith: { a, _ in a })
+    let known = Dictionary(journal.map { ($0.lineID, $0) }, uniquingKeysWith: { a, _ in a })
+    for j in journal {
+        guard let e = exported[j.lineID] else { result.append("line \(j.lineID.rawValue) only in the journal"); continue }
+        var changes: [String] = []
+        if j.sku != e.sku { changes.append("sku \(j.sku.rawValue) → \(e.sku.rawValue)") }
+        if j.qty != e.qty { changes.append("qty \(j.qty) → \(e.qty)") }
+        if j.unitPrice != e.unitPrice { changes.append("unit_price \(j.unitPrice) → \(e.unitPrice)") }
+        if j.discount != e.discount { changes.append("discount \(j.discount) → \(e.discount)") }
+        if !changes.isEmpty { result.append("line \(j.lineID.rawValue): " + changes.joined(separator: ", ")) }
+    }
+    for e in export where known[e.lineID] == nil { result.append("line \(e.lineID.rawValue) only in the export") }
+    return result
+}
+
+/// Readers of order exports into `ExportedOrder`s; bad rows become rejections.
+public enum OrderExportReader {
+    /// A folder with the canonical schema's order tables as CSV (orders.csv, order_lines.csv,
+    /// fulfillments.csv, fulfillment_lines.csv, refunds.csv, refund_lines.csv; missing = empty).
+    /// An order with a rejected row of its own (a line, a fulfillment, a refund) is rejected whole.
+    public static func canonicalFolder(_ folder: String) throws(StoreError) -> (orders: [ExportedOrder], rejected: [DerivedEvent]) {
+        func table(_ name: String) throws(StoreError) -> CSVTable? {
+            let path = folder + "/" + name + ".csv"
+            guard (try? CSVStoreReader.readFile(path)) != nil else { return nil }
+            return try CSVTable.read(path)
+        }
+        var rejected: [DerivedEvent] = []
+        var orders: [String: ExportedOrder] = [:]
+        var order: [String] = []
+        var brokenOrders: [String: String] = [:]
+        guard let ordersTable = try table("orders") else { throw .unreadable(path: folder + "/orders.csv", detail: "an orders export needs orders.csv") }
+        let c = (id: ordersTable.column("order_id"), placed: ordersTable.column("placed_at"), location: ordersTable.column("location"),
+                 currency: ordersTable.column("currency"), status: ordersTable.column("status"), total: ordersTable.column("total"),
+                 email: ordersTable.column("customer_email"), cancelled: ordersTable.column("cancelled_at"))
+        for row in ordersTable.rows {
+            do throws(IngestRowError) {
+                try row.checkWidth()
+                let id = try row.text(c.id)
+                guard let (_, placed) = try row.optionalTimestamp(c.placed) else { throw row.invalid(c.placed, "must not be empty") }
+                let status = try row.text(c.status)
+                guard status == "open" || status == "cancelled" else { throw row.invalid(c.status, "must be open or cancelled, got \(CanonicalJSON.quoted(status))") }
+                if orders[id] != nil { throw row.invalid(c.id, "order \(id) appears twice") }
+                orders[id] = ExportedOrder(orderID: id, placedAt: placed, location: try row.text(c.location), currency: try row.text(c.currency),
+                                           status: status, cancelledAt: try row.optionalTimestamp(c.cancelled)?.1, total: try row.int(c.total),
+                                           customerEmail: row.optionalText(c.email), lines: [], origin: row.file, line: row.line)
+                order.append(id)
+            } catch {
+                rejected.append(row.rejected(error))
+            }
+        }
+        func child(_ row: CSVRow, _ orderID: String?, _ body: (inout ExportedOrder) throws(IngestRowError) -> Void) {
+            do throws(IngestRowError) {
+                try row.checkWidth()
+                guard let orderID, orders[orderID] != nil else {
+                    throw IngestRowError(message: "\(row.file):\(row.line): order \(orderID ?? "(none)") is not in orders.csv")
+                }
+                try body(&orders[orderID]!)
+            } catch {
+                rejected.append(row.rejected(error))
+                if let orderID, orders[orderID] != nil, brokenOrders[orderID] == nil { brokenOrders[orderID] = "\(row.file):\(row.line)" }
+            }
+        }
+        if let lines = try table("order_lines") {
+            let l = (order: lines.column("order_id"), id: lines.column("line_id"), sku: lines.column("sku"), qty: lines.column("qty"),
+                     price: lines.column("unit_price"), discount: lines.column("discount"))
+            for row in lines.rows {
+                child(row, row.optionalText(l.order)) { (o: inout ExportedOrder) throws(IngestRowError) in
+                    o.lines.append(OrderLine(lineID: LineID(try row.text(l.id)), sku: SKU(try row.text(l.sku)), qty: try row.int(l.qty),
+                                             unitPrice: try row.int(l.price), discount: try row.optionalInt(l.discount) ?? 0))
+                }
+            }
+        }
+        var fulfillmentOrder: [String: String] = [:]
+        if let fs = try table("fulfillments") {
+            let f = (id: fs.column("fulfillment_id"), order: fs.column("order_id"), location: fs.column("location"), status: fs.column("status"),
+                     carrier: fs.column("carrier"), tracking: fs.column("tracking_number"), created: fs.column("created_at"))
+            for row in fs.rows {
+                child(row, row.optionalText(f.order)) { (o: inout ExportedOrder) throws(IngestRowError) in
+                    let id = try row.text(f.id)
+                    guard let created = try row.optionalTimestamp(f.created) else { throw row.invalid(f.created, "must not be empty") }
+                    let status = try row.text(f.status)
+                    guard status == "success" || status == "cancelled" else { throw row.invalid(f.status, "must be success or cancelled, got \(CanonicalJSON.quoted(status))") }
+                    o.fulfillments.append(.init(id: id, location: try row.text(f.location), status: status,
+                                                carrier: row.optionalText(f.carrier), trackingNumber: row.optionalText(f.tracking),
+                                                createdAt: created.1, lines: [], origin: row.file, line: row.line))
+                    fulfillmentOrder[id] = o.orderID
+                }
+            }
+        }
+        if let fl = try table("fulfillment_lines") {
+            let x = (id: fl.column("fulfillment_id"), line: fl.column("line_id"), qty: fl.column("qty"))
+            for row in fl.rows {
+                let fid = row.optionalText(x.id)
+                child(row, fid.flatMap { fulfillmentOrder[$0] }) { (o: inout ExportedOrder) throws(IngestRowError) in
+                    guard let i = o.fulfillments.firstIndex(where: { $0.id == fid }) else { return }
+                    o.fulfillments[i].lines.append(FulfillmentLine(lineID: LineID(try row.text(x.line)), qty: try row.int(x.qty)))
+                }
+            }
+        }
+        var refundOrder: [String: String] = [:]
+        if let rs = try table("refunds") {
+            let r = (id: rs.column("refund_id"), order: rs.column("order_id"), amount: rs.column("amount"), created: rs.column("created_at"))
+            for row in rs.rows {
+                child(row, row.optionalText(r.order)) { (o: inout ExportedOrder) throws(IngestRowError) in
+                    let id = try row.text(r.id)
+                    guard let created = try row.optionalTimestamp(r.created) else { throw row.invalid(r.created, "must not be empty") }
+                    o.refunds.append(.init(id: id, amount: try row.int(r.amount), createdAt: created.1, lines: [], origin: row.file, line: row.line))
+                    refundOrder[id] = o.orderID
+                }
+            }
+        }
+        if let rl = try table("refund_lines") {
+            let x = (id: rl.column("refund_id"), line: rl.column("line_id"), qty: rl.column("qty"), restock: rl.column("restock"))
+            for row in rl.rows {
+                let rid = row.optionalText(x.id)
+                child(row, rid.flatMap { refundOrder[$0] }) { (o: inout ExportedOrder) throws(IngestRowError) in
+                    guard let i = o.refunds.firstIndex(where: { $0.id == rid }) else { return }
+                    let restock = try row.int(x.restock)
+                    guard restock == 0 || restock == 1 else { throw row.invalid(x.restock, "must be 0 or 1, got \(restock)") }
+                    o.refunds[i].lines.append(RefundLine(lineID: LineID(try row.text(x.line)), qty: try row.int(x.qty), restock: restock == 1))
+                }
+            }
+        }
+        var result: [ExportedOrder] = []
+        for id in order {
+            let o = orders[id]!
+            if let place = brokenOrders[id] {
+                rejected.append(DerivedEvent(origin: o.origin, line: o.line, text: "order \(id)",
+                                             rejection: "\(o.origin):\(o.line): order \(id) was not ingested: its row at \(place) was rejected"))
+                continue
+            }
+            result.append(o)
+        }
+        return (result, rejected)
+    }
+}
