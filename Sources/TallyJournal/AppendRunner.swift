@@ -147,24 +147,62 @@ public struct AppendRunner {
 
     /// Appends events that Tally derived itself (a baseline, an ingested export), in
     /// batches, with the same validation, idempotency and quarantine as NDJSON input.
-    /// Each is decoded from its text, so a derived event obeys exactly the contract's rules.
+    /// Each is decoded from its text, so a derived event obeys exactly the contract's rules;
+    /// decoding runs on a second thread, one batch ahead of the writer.
     public func run(derived: [DerivedEvent], into summary: inout AppendSummary, progress: ((Int) -> Void)? = nil) throws {
-        var index = 0
-        while index < derived.count {
-            let batch = derived[index..<min(index + batchSize, derived.count)].map { d -> AppendItem in
-                let raw = Array(d.text.utf8)
-                if let message = d.rejection {
-                    let kept = Array(raw.prefix(Limits.quarantinedRawBytesMax))
-                    return .rejected(Rejection(input: d.origin, line: d.line, eventID: nil, message: message), raw: kept, rawBytes: raw.count)
+        try run(producer: { emit in _ = emit(derived) }, into: &summary, progress: progress)
+    }
+
+    /// Like `run(derived:)`, for derivations that stream: `producer` runs on a second thread
+    /// and calls `emit` with each chunk of derived events as it has it (false: stop, the
+    /// writer failed); chunks are decoded there and written here as they come.
+    public func run(producer: @escaping @Sendable (_ emit: ([DerivedEvent]) -> Bool) throws -> Void,
+                    into summary: inout AppendSummary, progress: ((Int) -> Void)? = nil) throws {
+        let handoff = Handoff<Chunk>(depth: AppendRunner.pipelineDepth)
+        let batchSize = self.batchSize
+        handoff.startProducer { handoff in
+            var done = 0
+            var open = true
+            do {
+                try producer { derived in
+                    var index = derived.startIndex
+                    while open && index < derived.endIndex {
+                        let end = min(index + batchSize, derived.endIndex)
+                        done += end - index
+                        open = handoff.put(.batch(derived[index..<end].map(AppendRunner.item), bytesRead: done))
+                        index = end
+                    }
+                    return open
                 }
-                switch EventDecoder.decode(d.text, input: d.origin, line: d.line) {
-                case .success(let event): return .event(event, raw: raw, input: d.origin, line: d.line)
-                case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
-                }
+                handoff.put(.end)
+            } catch {
+                handoff.put(.failed(error))
             }
-            summary.add(try journal.append(batch))
-            index += batch.count
-            progress?(index)
+        }
+        defer { handoff.cancelAndWait() }
+        while true {
+            switch handoff.take() {
+            case .batch(let items, let done):
+                summary.add(try journal.append(items))
+                progress?(done)
+            case .end:
+                return
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+
+    /// A derived event (or a rejected row) as an item for the journal.
+    static func item(_ d: DerivedEvent) -> AppendItem {
+        let raw = Array(d.text.utf8)
+        if let message = d.rejection {
+            let kept = Array(raw.prefix(Limits.quarantinedRawBytesMax))
+            return .rejected(Rejection(input: d.origin, line: d.line, eventID: nil, message: message), raw: kept, rawBytes: raw.count)
+        }
+        switch EventDecoder.decode(d.text, input: d.origin, line: d.line) {
+        case .success(let event): return .event(event, raw: raw, input: d.origin, line: d.line)
+        case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
         }
     }
 }

@@ -80,14 +80,21 @@ enum CSVParser {
 
     static func parse(_ bytes: [UInt8], path: String) throws(StoreError) -> [Record] {
         var records: [Record] = []
-        var i = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
-        var line = 1
+        try forEachRecord(bytes[...], path: path) { records.append($0) }
+        return records
+    }
+
+    /// Calls `body` with each record in turn (nothing is kept: files of millions of rows stream).
+    /// `firstLine` numbers the first record when `bytes` is a later piece of a file (see `CSVTable.stream`).
+    static func forEachRecord(_ bytes: ArraySlice<UInt8>, path: String, firstLine: Int = 1, _ body: (Record) throws(StoreError) -> Void) throws(StoreError) {
+        var i = bytes.startIndex
+        if firstLine == 1, bytes.count >= 3, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF { i += 3 }
+        var line = firstLine
         var fields: [String?] = []
         var field: [UInt8] = []
         var quoted = false
         var quotedLength = 0 // bytes of the field that were inside quotes
-        var recordLine = 1
+        var recordLine = firstLine
         var recordStart = i
         func endField() {
             fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
@@ -99,7 +106,7 @@ enum CSVParser {
         func dropRowEndCR() {
             if field.last == 0x0D && field.count > quotedLength { field.removeLast() }
         }
-        while i < bytes.count {
+        while i < bytes.endIndex {
             let b = bytes[i]
             switch b {
             case 0x22 where field.isEmpty && !quoted:
@@ -107,12 +114,12 @@ enum CSVParser {
                 i += 1
                 // Read until the closing quote.
                 while true {
-                    guard i < bytes.count else {
+                    guard i < bytes.endIndex else {
                         throw .badCell(place: "\(path):\(recordLine)", column: "(row)", message: "a quoted cell is not closed")
                     }
                     let c = bytes[i]
                     if c == 0x22 {
-                        if i + 1 < bytes.count && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                        if i + 1 < bytes.endIndex && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
                         i += 1
                         break
                     }
@@ -127,7 +134,7 @@ enum CSVParser {
             case 0x0A:
                 dropRowEndCR()
                 endField()
-                records.append(Record(fields: fields, line: recordLine, start: recordStart, end: i))
+                try body(Record(fields: fields, line: recordLine, start: recordStart, end: i))
                 fields.removeAll()
                 line += 1
                 recordLine = line
@@ -140,8 +147,7 @@ enum CSVParser {
         if !field.isEmpty || !fields.isEmpty || quoted {
             dropRowEndCR()
             endField()
-            records.append(Record(fields: fields, line: recordLine, start: recordStart, end: bytes.count))
+            try body(Record(fields: fields, line: recordLine, start: recordStart, end: bytes.endIndex))
         }
-        return records
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyCore
 
 /// A row of an ingested file that cannot become an event: the message names the file, row and column.
@@ -16,20 +19,58 @@ public struct CSVTable: Sendable {
     /// Reads the whole file. Only a file that cannot be read at all (missing, no header,
     /// an unclosed quote) is an error here.
     public static func read(_ path: String) throws(StoreError) -> CSVTable {
-        let bytes = try CSVStoreReader.readFile(path)
-        let records = try CSVParser.parse(bytes, path: path)
-        guard let first = records.first else { throw .badCell(place: path, column: "(header)", message: "a header row is required") }
-        let name = String(path.split(separator: "/").last ?? Substring(path))
-        let header = first.fields.map { ($0 ?? "").trimmingSpaces }
         var rows: [CSVRow] = []
-        rows.reserveCapacity(records.count)
-        for r in records.dropFirst() {
-            if r.fields.count == 1 && r.fields[0] == nil { continue } // a blank line
-            let raw = String(decoding: bytes[r.start..<max(r.start, r.end)], as: UTF8.self)
-            rows.append(CSVRow(file: name, line: r.line, cells: r.fields, raw: raw, header: header))
-        }
-        return CSVTable(name: name, header: header, rows: rows)
+        let header = try stream(path) { rows.append($0) }
+        return CSVTable(name: fileName(path), header: header.header, rows: rows)
     }
+
+    /// Calls `body` with each row in turn, keeping none, reading the file 4 MiB at a time
+    /// (exports of millions of rows never sit in memory whole). Returns the header (as a
+    /// table without rows, for `column`); `onHeader` gets it before the first row.
+    @discardableResult
+    public static func stream(_ path: String, onHeader: (CSVTable) -> Void = { _ in }, _ body: (CSVRow) -> Void) throws(StoreError) -> CSVTable {
+        guard let file = fopen(path, "rb") else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+        defer { fclose(file) }
+        let name = fileName(path)
+        var header: [String]?
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4 << 20)
+        var firstLine = 1
+        var atEnd = false
+        while !atEnd {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n < chunk.count {
+                if ferror(file) != 0 { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+                atEnd = true
+            }
+            pending.append(contentsOf: chunk[0..<n])
+            // Cut after the last line end outside quotes ("" escapes keep the count even).
+            var quotes = 0, cut = 0, lines = 0, linesAtCut = 0
+            for (i, b) in pending.enumerated() {
+                if b == 0x22 { quotes += 1 } else if b == 0x0A { lines += 1; if quotes % 2 == 0 { cut = i + 1; linesAtCut = lines } }
+            }
+            if atEnd { cut = pending.count; linesAtCut = lines }
+            guard cut > 0 else { continue }
+            let piece = pending[0..<cut]
+            try CSVParser.forEachRecord(piece, path: path, firstLine: firstLine) { r in
+                guard let columns = header else {
+                    let names = r.fields.map { ($0 ?? "").trimmingSpaces }
+                    header = names
+                    onHeader(CSVTable(name: name, header: names, rows: []))
+                    return
+                }
+                if r.fields.count == 1 && r.fields[0] == nil { return } // a blank line
+                let raw = String(decoding: piece[r.start..<max(r.start, r.end)], as: UTF8.self)
+                body(CSVRow(file: name, line: r.line, cells: r.fields, raw: raw, header: columns))
+            }
+            firstLine += linesAtCut
+            pending.removeFirst(cut)
+        }
+        guard let header else { throw .badCell(place: path, column: "(header)", message: "a header row is required") }
+        return CSVTable(name: name, header: header, rows: [])
+    }
+
+    static func fileName(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     /// The first column named like one of `names`.
     public func column(_ names: String...) -> Int? {

@@ -41,25 +41,44 @@ public struct OrderEdit: Sendable {
 /// Turns exported orders into the events truth lacks (issue 7): new orders, new
 /// cancellations, new fulfillments (and fulfillments now cancelled), new refunds. Event
 /// ids are derived from the content, so a re-export yields duplicates, not new events.
-public enum OrdersIngest {
-    public static func derive(_ orders: [ExportedOrder], truth: Truth, at: Timestamp, restockCancelled: Bool,
-                              source: String = "orders-export") -> (result: IngestResult, edits: [OrderEdit]) {
-        var result = IngestResult()
-        var edits: [OrderEdit] = []
-        let atText = at.rfc3339
+///
+/// Works chunk by chunk (`derive`), keeping only counters between chunks, so an export
+/// of millions of rows streams; used from one thread at a time.
+public final class OrdersDeriver: @unchecked Sendable {
+    let truth: Truth
+    let at: Timestamp
+    let restockCancelled: Bool
+    let source: String
+    /// Counters and notes (its `events` stay empty: chunks are returned, not kept).
+    public private(set) var result = IngestResult()
+    public private(set) var edits: [OrderEdit] = []
+    public private(set) var typeCounts: [EventType: Int] = [:]
+    public private(set) var ordersRead = 0
+    var seenFulfillments = Set<String>(), seenRefunds = Set<String>()
+    var refundedByOrder: [OrderID: Int64]?
+    var unpriced: [SKU] = [], unpricedSet = Set<SKU>()
+
+    public init(truth: Truth, at: Timestamp, restockCancelled: Bool, source: String = "orders-export") {
+        self.truth = truth; self.at = at; self.restockCancelled = restockCancelled; self.source = source
+    }
+
+    /// The events for `orders` (and `rejected` rows, passed through first).
+    public func derive(_ orders: [ExportedOrder], rejected: [DerivedEvent] = []) -> [DerivedEvent] {
+        var events = rejected
         func add(_ origin: String, _ line: Int, _ kind: String, _ key: [String], _ type: EventType, _ time: String, _ data: [(String, JSONValue)]) {
-            result.events.append(CatalogIngest.event(origin: origin, line: line, id: CatalogIngest.id(kind, key + [time]), type: type,
-                                                     time: time, source: source, data: data))
+            events.append(CatalogIngest.event(origin: origin, line: line, id: CatalogIngest.id(kind, key + [time]), type: type,
+                                              time: time, source: source, data: data))
+            typeCounts[type, default: 0] += 1
         }
-        var seenFulfillments = Set<String>(), seenRefunds = Set<String>()
-        var unpriced: [SKU] = [], unpricedSet = Set<SKU>()
-        for o in orders { for l in o.lines where truth.prices[l.sku] == nil && unpricedSet.insert(l.sku).inserted { unpriced.append(l.sku) } }
-        if !unpriced.isEmpty { result.notes.append(CatalogIngest.unknownSKUs(unpriced)) }
-        var refundedByOrder: [OrderID: Int64] = [:]
-        if orders.contains(where: { $0.refunds.contains(where: \.cumulative) }) {
-            for r in truth.refunds.values { refundedByOrder[r.orderID, default: 0] += r.amount }
-        }
+        ordersRead += orders.count
         for o in orders {
+            // Events the export gives no time for happen now, but never before the order's own events.
+            var latest = at
+            for text in [o.placedAt] + o.fulfillments.map(\.createdAt) + [o.cancelledAt].compactMap({ $0 }) {
+                if let t = Timestamp.parse(text), t > latest { latest = t }
+            }
+            let undated = latest.rfc3339
+            for l in o.lines where truth.prices[l.sku] == nil && unpricedSet.insert(l.sku).inserted { unpriced.append(l.sku) }
             let id = OrderID(o.orderID)
             if let known = truth.orders[id] {
                 let sameLines = Set(known.lines) == Set(o.lines)
@@ -88,29 +107,39 @@ public enum OrdersIngest {
                     add(f.origin, f.line, "fulfillment", [f.id, o.orderID], .fulfillmentCreated, f.createdAt, data)
                 }
                 if f.status == "cancelled" && (known == nil || known?.status == .success) {
-                    add(f.origin, f.line, "fulfillment-cancelled", [f.id], .fulfillmentCancelled, atText, [("fulfillment_id", .string(f.id))])
-                } else if known == nil || known?.status.rawValue == f.status {
-                    if known != nil { result.unchanged += 1 }
+                    add(f.origin, f.line, "fulfillment-cancelled", [f.id], .fulfillmentCancelled, undated, [("fulfillment_id", .string(f.id))])
+                } else if known != nil {
+                    result.unchanged += 1
                 }
             }
             for r in o.refunds where seenRefunds.insert(r.id).inserted {
                 guard truth.refunds[RefundID(r.id)] == nil else { result.unchanged += 1; continue }
                 var amount = r.amount
                 if r.cumulative {
-                    amount -= refundedByOrder[id] ?? 0
+                    if refundedByOrder == nil {
+                        var sums: [OrderID: Int64] = [:]
+                        for t in truth.refunds.values { sums[t.orderID, default: 0] += t.amount }
+                        refundedByOrder = sums
+                    }
+                    amount -= refundedByOrder?[id] ?? 0
                     guard amount > 0 else { result.unchanged += 1; continue }
                 }
-                add(r.origin, r.line, "refund", [r.id, o.orderID, String(amount)], .orderRefunded, r.createdAt.isEmpty ? atText : r.createdAt, [
+                add(r.origin, r.line, "refund", [r.id, o.orderID, String(amount)], .orderRefunded, r.createdAt.isEmpty ? undated : r.createdAt, [
                     ("order_id", .string(o.orderID)), ("refund_id", .string(r.id)), ("amount", .int(amount)),
                     ("lines", .array(r.lines.map { .obj([("line_id", .string($0.lineID.rawValue)), ("qty", .int($0.qty)), ("restock", .bool($0.restock))]) })),
                 ])
             }
             if o.status == "cancelled" && truth.orders[id]?.status != .cancelled {
-                add(o.origin, o.line, "order-cancelled", [o.orderID], .orderCancelled, o.cancelledAt ?? atText,
+                add(o.origin, o.line, "order-cancelled", [o.orderID], .orderCancelled, o.cancelledAt ?? undated,
                     [("order_id", .string(o.orderID)), ("restock", .bool(restockCancelled)), ("reason", .string("export"))])
             }
         }
-        return (result, edits)
+        return events
+    }
+
+    /// Call once after the last chunk: adds the notes.
+    public func finish() {
+        if !unpriced.isEmpty { result.notes.append(CatalogIngest.unknownSKUs(unpriced)) }
     }
 }
 

@@ -9,20 +9,22 @@ extension OrderExportReader {
     /// "2026-11-20 10:15:00 -0500" or RFC 3339. Fulfilled line items form one fulfillment
     /// (`<order>-fulfilled`, at Fulfilled at); Refunded Amount is the order's refunds so far.
     public static func shopifyCSV(_ path: String, defaultLocation: String?) throws(StoreError) -> (orders: [ExportedOrder], rejected: [DerivedEvent]) {
-        let t = try CSVTable.read(path)
-        let name = t.column("Name"), id = t.column("Id"), email = t.column("Email"), currency = t.column("Currency"), total = t.column("Total")
-        let created = t.column("Created at"), cancelled = t.column("Cancelled at"), fulfilledAt = t.column("Fulfilled at")
-        let refunded = t.column("Refunded Amount"), location = t.column("Location")
-        let qty = t.column("Lineitem quantity"), price = t.column("Lineitem price"), sku = t.column("Lineitem sku")
-        let discount = t.column("Lineitem discount"), lineStatus = t.column("Lineitem fulfillment status")
         var orders: [ExportedOrder] = [], rejected: [DerivedEvent] = []
+        try shopifyCSV(path, defaultLocation: defaultLocation, onOrder: { orders.append($0) }, onRejected: { rejected.append($0) })
+        return (orders, rejected)
+    }
+
+    /// The streaming form: each order as soon as its last row is read; nothing is kept.
+    public static func shopifyCSV(_ path: String, defaultLocation: String?, onOrder: (ExportedOrder) -> Void,
+                                  onRejected: (DerivedEvent) -> Void) throws(StoreError) {
+        var c = ShopifyColumns()
         var current: ExportedOrder?
         var currentKey: String?
         var broken = false
         var fulfilledLines: [FulfillmentLine] = []
         var fulfilledTime: String?
         var refundedAmount: Int64 = 0
-        var refundRow = (file: t.name, line: 0)
+        var refundRow = (file: CSVTable.fileName(path), line: 0)
         func flush() {
             guard var o = current else { return }
             if !broken {
@@ -34,11 +36,14 @@ extension OrderExportReader {
                     o.refunds.append(.init(id: "\(o.orderID)-refunded-\(refundedAmount)", amount: refundedAmount, createdAt: "", lines: [],
                                            origin: refundRow.file, line: refundRow.line, cumulative: true))
                 }
-                orders.append(o)
+                onOrder(o)
             }
             current = nil; broken = false; fulfilledLines = []; fulfilledTime = nil; refundedAmount = 0
         }
-        for row in t.rows {
+        func process(_ row: CSVRow) {
+            let (name, id, email, currency, total) = (c.name, c.id, c.email, c.currency, c.total)
+            let (created, cancelled, fulfilledAt, refunded, location) = (c.created, c.cancelled, c.fulfilledAt, c.refunded, c.location)
+            let (qty, price, sku, discount, lineStatus) = (c.qty, c.price, c.sku, c.discount, c.lineStatus)
             let key = row.optionalText(id) ?? row.optionalText(name)
             if key != currentKey { flush(); currentKey = key }
             do throws(IngestRowError) {
@@ -65,8 +70,8 @@ extension OrderExportReader {
                                             customerEmail: row.optionalText(email), lines: [], origin: row.file, line: row.line)
                 }
                 guard current != nil else {
-                    rejected.append(row.rejected(IngestRowError(message: "\(row.file):\(row.line): order \(key) was rejected on an earlier row")))
-                    continue
+                    onRejected(row.rejected(IngestRowError(message: "\(row.file):\(row.line): order \(key) was rejected on an earlier row")))
+                    return
                 }
                 let lineID = LineID(String(current!.lines.count + 1))
                 let q = try row.int(qty)
@@ -76,17 +81,31 @@ extension OrderExportReader {
                                                 discount: try row.optionalDecimalMoney(discount) ?? 0))
                 if row.optionalText(lineStatus)?.lowercased() == "fulfilled" { fulfilledLines.append(FulfillmentLine(lineID: lineID, qty: q)) }
             } catch {
-                rejected.append(row.rejected(error))
+                onRejected(row.rejected(error))
                 if let o = current {
-                    rejected.append(DerivedEvent(origin: o.origin, line: o.line, text: "order \(o.orderID)",
+                    onRejected(DerivedEvent(origin: o.origin, line: o.line, text: "order \(o.orderID)",
                                                  rejection: "\(o.origin):\(o.line): order \(o.orderID) was not ingested: its row at \(row.file):\(row.line) was rejected"))
                 }
                 current = nil
                 broken = true
             }
         }
+        try CSVTable.stream(path, onHeader: { c = ShopifyColumns($0) }, process)
         flush()
-        return (orders, rejected)
+    }
+
+    /// The columns the reader uses, found by header name.
+    struct ShopifyColumns {
+        var name: Int?, id: Int?, email: Int?, currency: Int?, total: Int?, created: Int?, cancelled: Int?, fulfilledAt: Int?
+        var refunded: Int?, location: Int?, qty: Int?, price: Int?, sku: Int?, discount: Int?, lineStatus: Int?
+        init() {}
+        init(_ t: CSVTable) {
+            name = t.column("Name"); id = t.column("Id"); email = t.column("Email"); currency = t.column("Currency"); total = t.column("Total")
+            created = t.column("Created at"); cancelled = t.column("Cancelled at"); fulfilledAt = t.column("Fulfilled at")
+            refunded = t.column("Refunded Amount"); location = t.column("Location")
+            qty = t.column("Lineitem quantity"); price = t.column("Lineitem price"); sku = t.column("Lineitem sku")
+            discount = t.column("Lineitem discount"); lineStatus = t.column("Lineitem fulfillment status")
+        }
     }
 
     /// "2026-11-20 10:15:00 -0500" → "2026-11-20T10:15:00-05:00"; RFC 3339 passes through.

@@ -22,7 +22,7 @@ public enum StoreBaseline {
                 ("id", .string(eventID(kind, key))), ("type", .string(type.rawValue)), ("occurred_at", .string(time)),
                 ("source", .string(source)), ("data", .obj(data)),
             ])
-            out.append(DerivedEvent(origin: origin, line: out.count + 1, text: JSONWriter.encode(event, pretty: false)))
+            out.append(DerivedEvent(origin: origin, line: out.count + 1, text: JSONWriter.encode(event, pretty: false), type: type))
         }
         func time(_ text: String, notBefore floor: Timestamp?) -> String {
             guard let t = Timestamp.parse(text) else { return atText }

@@ -7,6 +7,7 @@ import TallyTestSupport
 //   tally-bench append [--events N] [--ids sequential|random] [--single N]
 //   tally-bench decode [--events N]
 //   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
+//   tally-bench ingest [--rows N] [--dir DIR]
 
 func now() -> Double {
     var ts = timespec()
@@ -182,7 +183,8 @@ case "reconcile": try reconcileBenchmark()
 case "append": try appendBenchmark()
 case "decode": try decodeBenchmark()
 case "lookup": try lookupBenchmark()
+case "ingest": try ingestBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N]")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR]")
     exit(2)
 }

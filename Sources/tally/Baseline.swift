@@ -36,9 +36,7 @@ struct Baseline: ParsableCommand {
         let requested = at.flatMap(Timestamp.parse) ?? SystemClock().now()
         let (baselineAt, derived) = StoreBaseline.events(from: snapshot, at: requested)
         var byType: [String: Int] = [:]
-        for d in derived {
-            if case .success(let e) = EventDecoder.decode(d.text, input: d.origin, line: d.line) { byType[e.type.rawValue, default: 0] += 1 }
-        }
+        for d in derived { if let type = d.type { byType[type.rawValue, default: 0] += 1 } }
         let counts = byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         if dryRun {
             print("dry run: the baseline at \(baselineAt.rfc3339) would append \(derived.count) events (\(counts)); nothing was appended")

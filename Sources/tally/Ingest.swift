@@ -39,53 +39,87 @@ struct IngestOptions: ParsableArguments {
     var time: Timestamp { at.flatMap(Timestamp.parse) ?? SystemClock().now() }
 
     /// Reads a CSV file and truth, derives, appends (unless a dry run) and reports.
-    func run(file: String, derive: (CSVTable, Truth) throws -> IngestResult, extra: (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
+    func run(file: String, derive: @escaping @Sendable (CSVTable, Truth) -> IngestResult,
+             extra: @escaping (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
         let table = try guarded { try CSVTable.read(file) }
-        try run(file: file, rows: table.rows.count, derive: { truth in try derive(table, truth) }, extra: extra)
+        let kept = Box<IngestResult>()
+        try run(file: file, unit: "rows", stream: { truth, emit in
+            var result = derive(table, truth)
+            _ = emit(result.events)
+            var totals = IngestTotals(rows: table.rows.count, unchanged: result.unchanged, notes: result.notes)
+            for e in result.events { if let type = e.type, e.rejection == nil { totals.byType[type.rawValue, default: 0] += 1 } }
+            result.events = []
+            kept.value = result
+            return totals
+        }, extra: { extra(kept.value ?? IngestResult()) })
     }
 
-    /// Replays truth, derives from it, appends (unless a dry run) and reports.
-    func run(file: String, rows: Int, unit: String = "rows", derive: (Truth) throws -> IngestResult, extra: (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
+    /// Replays truth, then runs `stream` on a second thread: it derives events from truth and
+    /// emits them in chunks, which are appended as they come (unless a dry run); then reports.
+    func run(file: String, unit: String, stream: @escaping @Sendable (Truth, _ emit: ([DerivedEvent]) -> Bool) throws -> IngestTotals,
+             extra: () -> (text: [String], json: [(String, JSONValue)])) throws {
         let journal = try journalOption.open(readOnly: dryRun)
-        let truth = try guarded { try journal.replay() }
-        let result = try derive(truth)
-        var derivedByType: [String: Int] = [:]
-        for e in result.events where e.rejection == nil {
-            if case .success(let event) = EventDecoder.decode(e.text, input: e.origin, line: e.line) { derivedByType[event.type.rawValue, default: 0] += 1 }
-        }
+        let truth = try Timings.measure("replay") { try guarded { try journal.replay() } }
         var summary = AppendSummary()
+        let totals = Box<IngestTotals>()
         if dryRun {
-            for e in result.events {
-                if let message = e.rejection { summary.rejected += 1; summary.errors.append(Rejection(input: e.origin, line: e.line, eventID: nil, message: message)) }
+            let rejected = Box<[Rejection]>()
+            rejected.value = []
+            totals.value = try stream(truth) { events in
+                for e in events { if let message = e.rejection { rejected.value!.append(Rejection(input: e.origin, line: e.line, eventID: nil, message: message)) } }
+                return true
             }
+            summary.rejected = rejected.value!.count
+            summary.errors = rejected.value!
         } else {
-            var progress = Output.Progress(total: result.events.count, items: true)
-            try AppendRunner(journal: journal).run(derived: result.events, into: &summary) { progress.show($0, "ingesting \(file)") }
+            var progress = Output.Progress(total: nil, items: true)
+            try Timings.measure("derive and append") {
+                try AppendRunner(journal: journal).run(producer: { emit in totals.value = try stream(truth, emit) }, into: &summary) {
+                    progress.show($0, "ingesting \(file)")
+                }
+            }
             progress.finish()
             journal.checkpoint()
         }
-        let derived = derivedByType.sorted { $0.key < $1.key }
-        let (extraText, extraJSON) = extra(result)
+        let t = totals.value ?? IngestTotals(rows: 0, unchanged: 0, notes: [])
+        let derived = t.byType.sorted { $0.key < $1.key }
+        let (extraText, extraJSON) = extra()
         switch format {
         case .json:
             print(JSONWriter.encode(.obj([
-                ("file", .string(file)), ("rows", .int(rows)), ("dry_run", .bool(dryRun)),
-                ("derived", .obj(derived.map { ($0.key, .int($0.value)) })), ("unchanged", .int(result.unchanged)),
+                ("file", .string(file)), ("rows", .int(t.rows)), ("dry_run", .bool(dryRun)),
+                ("derived", .obj(derived.map { ($0.key, .int($0.value)) })), ("unchanged", .int(t.unchanged)),
                 ("appended", .int(summary.appended)), ("duplicates", .int(summary.duplicates)), ("rejected", .int(summary.rejected)),
                 ("errors", .array(summary.errors.map { .obj([("line", .int($0.line)), ("message", .string($0.message))]) })),
-                ("notes", .array(result.notes.map(JSONValue.string))),
+                ("notes", .array(t.notes.map(JSONValue.string))),
             ] + extraJSON), pretty: false))
         case .text:
             for rejection in summary.errors { Output.error(rejection.message) }
+            if summary.rejected > summary.errors.count {
+                Output.error("… and \(summary.rejected - summary.errors.count) more; `tally quarantine` lists them all")
+            }
             let what = derived.isEmpty ? "nothing new" : derived.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print("\(file): \(rows) \(unit): \(what); \(result.unchanged) already in the journal")
-            for line in extraText + result.notes { print(line) }
+            print("\(file): \(t.rows) \(unit): \(what); \(t.unchanged) already in the journal")
+            for line in extraText + t.notes { print(line) }
             print(dryRun
                   ? "dry run: would append \(derived.reduce(0) { $0 + $1.value }), rejected \(summary.rejected); nothing was appended"
                   : "appended \(summary.appended), duplicates \(summary.duplicates), rejected \(summary.rejected)")
         }
         if summary.rejected > 0 { throw CLIFailure.findings() }
     }
+}
+
+/// What a derivation found, for the summary.
+struct IngestTotals: Sendable {
+    var rows: Int
+    var byType: [String: Int] = [:]
+    var unchanged: Int
+    var notes: [String]
+}
+
+/// A value handed from the deriving thread to the reporting one (after the hand-off has ended).
+final class Box<T>: @unchecked Sendable {
+    var value: T?
 }
 
 struct IngestOrders: ParsableCommand {
@@ -114,25 +148,35 @@ struct IngestOrders: ParsableCommand {
     var file: String
 
     func run() throws {
-        var isDirectory = false
         var info = stat()
-        if stat(file, &info) == 0 { isDirectory = (info.st_mode & S_IFMT) == S_IFDIR }
-        let (orders, rejected) = try guarded { () throws -> ([ExportedOrder], [DerivedEvent]) in
-            if isDirectory { return try OrderExportReader.canonicalFolder(file) }
-            if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") { return try OrderExportReader.ndjson(file) }
-            return try OrderExportReader.shopifyCSV(file, defaultLocation: location)
-        }
-        var edits: [OrderEdit] = []
-        try options.run(file: file, rows: orders.count, unit: "orders read", derive: { truth in
-            var (result, found) = OrdersIngest.derive(orders, truth: truth, at: options.time, restockCancelled: restock)
-            edits = found
-            result.events = rejected + result.events
-            return result
-        }, extra: { _ in
-            var text = edits.isEmpty ? [] : ["order edits (\(edits.count)): the export differs from the journal; nothing was overwritten"]
-            text += edits.prefix(20).map { "  order \($0.orderID) (\($0.origin):\($0.line)): \($0.detail)" }
-            if edits.count > 20 { text.append("  … \(edits.count - 20) more (--format json lists them all)") }
-            let json = JSONValue.array(edits.map { .obj([("order_id", .string($0.orderID)), ("file", .string($0.origin)), ("line", .int($0.line)), ("detail", .string($0.detail))]) })
+        let isDirectory = stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        let file = self.file, location = self.location, restock = self.restock, at = options.time
+        let edits = Box<[OrderEdit]>()
+        try options.run(file: file, unit: "orders read", stream: { truth, emit in
+            let deriver = OrdersDeriver(truth: truth, at: at, restockCancelled: restock)
+            if isDirectory || file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") {
+                let (orders, rejected) = isDirectory ? try OrderExportReader.canonicalFolder(file) : try OrderExportReader.ndjson(file)
+                _ = emit(deriver.derive(orders, rejected: rejected))
+            } else {
+                // Shopify's export streams: orders are derived and handed on 5,000 at a time.
+                var chunk: [ExportedOrder] = [], rejected: [DerivedEvent] = []
+                var open = true
+                try OrderExportReader.shopifyCSV(file, defaultLocation: location, onOrder: { order in
+                    chunk.append(order)
+                    if chunk.count >= 5_000 && open { open = emit(deriver.derive(chunk, rejected: rejected)); chunk = []; rejected = [] }
+                }, onRejected: { rejected.append($0) })
+                if open { _ = emit(deriver.derive(chunk, rejected: rejected)) }
+            }
+            deriver.finish()
+            edits.value = deriver.edits
+            return IngestTotals(rows: deriver.ordersRead, byType: Dictionary(uniqueKeysWithValues: deriver.typeCounts.map { ($0.key.rawValue, $0.value) }),
+                                unchanged: deriver.result.unchanged, notes: deriver.result.notes)
+        }, extra: {
+            let found = edits.value ?? []
+            var text = found.isEmpty ? [] : ["order edits (\(found.count)): the export differs from the journal; nothing was overwritten"]
+            text += found.prefix(20).map { "  order \($0.orderID) (\($0.origin):\($0.line)): \($0.detail)" }
+            if found.count > 20 { text.append("  … \(found.count - 20) more (--format json lists them all)") }
+            let json = JSONValue.array(found.map { .obj([("order_id", .string($0.orderID)), ("file", .string($0.origin)), ("line", .int($0.line)), ("detail", .string($0.detail))]) })
             return (text, [("order_edits", json)])
         })
     }

@@ -248,3 +248,24 @@ struct OrdersIngestTests {
         dir.remove()
     }
 }
+
+@Suite("tally ingest orders: undated events")
+struct UndatedIngestTests {
+    let dir = TempDirectory("ingest-undated")
+
+    @Test("a refund the export gives no time for is never placed before its order (it would be an orphan)")
+    func refundAfterOrder() throws {
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let run = try runTally(["ingest", "orders", "--journal", journal, fixturesPath + "/ingest/orders-shopify.csv",
+                                "--location", "web", "--at", "2026-11-01T00:00:00Z"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let order = try #require(parseJSONObject(try runTally(["lookup", "--journal", journal, "--order", "5550001", "--format", "json"]).stdout))
+        #expect((order["refunds"] as? [[String: Any]])?.first?["amount"] as? Int == 1000)
+        #expect((order["ignored_events"] as? [Any])?.isEmpty == true)
+        let again = try runTally(["ingest", "orders", "--journal", journal, fixturesPath + "/ingest/orders-shopify.csv",
+                                  "--location", "web", "--format", "json"])
+        #expect(parseJSONObject(again.stdout)?["appended"] as? Int == 0)
+        dir.remove()
+    }
+}

@@ -7,7 +7,9 @@ public struct DerivedEvent: Sendable {
     public var text: String
     /// Set when the input row could not become an event: the full message (`origin:line: ...`).
     public var rejection: String?
-    public init(origin: String, line: Int, text: String, rejection: String? = nil) {
-        self.origin = origin; self.line = line; self.text = text; self.rejection = rejection
+    /// The type the deriver meant (for summaries; validation still decodes `text`).
+    public var type: EventType?
+    public init(origin: String, line: Int, text: String, rejection: String? = nil, type: EventType? = nil) {
+        self.origin = origin; self.line = line; self.text = text; self.rejection = rejection; self.type = type
     }
 }
