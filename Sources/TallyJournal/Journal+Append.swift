@@ -92,14 +92,6 @@ extension Journal {
                 record.bind(to: insert, first: 3)
                 insert.bind(blob: hash, at: Int32(EventRecord.columns.count + 3))
                 try insert.step()
-                if case .orderPlaced(let placed) = event.payload {
-                    let orderSku = try cached("INSERT OR IGNORE INTO order_skus (sku, occurred_us, seq) VALUES (?, ?, ?)")
-                    for line in placed.lines {
-                        orderSku.reset()
-                        orderSku.bind(line.sku.rawValue, at: 1); orderSku.bind(record.occurredUs, at: 2); orderSku.bind(seq, at: 3)
-                        try orderSku.step()
-                    }
-                }
                 if seq % Schema.anchorInterval == 0 {
                     let anchor = try cached("INSERT INTO anchors (seq, hash) VALUES (?, ?)")
                     anchor.reset()

@@ -13,7 +13,16 @@ public struct VerifyReport: Sendable, Equatable {
     /// Nil when intact.
     public var firstBadSeq: Int64?
     public var problem: String?
+    /// The chain hash of the last event (hex), when intact: a value to keep elsewhere.
+    public var headHash: String?
+    /// The newest chain anchor (seq and hex hash), when intact.
+    public var lastAnchor: (seq: Int64, hash: String)?
     public var isIntact: Bool { firstBadSeq == nil && problem == nil }
+
+    public static func == (a: VerifyReport, b: VerifyReport) -> Bool {
+        a.events == b.events && a.lastSeq == b.lastSeq && a.firstBadSeq == b.firstBadSeq && a.problem == b.problem
+            && a.headHash == b.headHash && a.lastAnchor?.seq == b.lastAnchor?.seq && a.lastAnchor?.hash == b.lastAnchor?.hash
+    }
 }
 
 extension Journal {
@@ -73,7 +82,13 @@ extension Journal {
             return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: badAnchor,
                                 problem: "the chain anchor at seq \(badAnchor) does not match the hash of seq \(badAnchor): the anchors were edited")
         }
-        return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: nil)
+        let lastAnchor = try wrap { () throws(SQLiteError) -> (seq: Int64, hash: String)? in
+            guard try hasTable("anchors") else { return nil }
+            let s = try connection.prepare("SELECT seq, hash FROM anchors ORDER BY seq DESC LIMIT 1")
+            return try s.step() ? (s.int64(0), SHA256Hasher.hex(s.blob(1))) : nil
+        }
+        return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: nil,
+                            headHash: maxSeq > 0 ? SHA256Hasher.hex(lastHash) : nil, lastAnchor: lastAnchor)
     }
 
     struct RangeCheck {

@@ -53,9 +53,7 @@ public final class Journal {
                   ('format', '\(Schema.formatName)'), ('version', '\(Schema.formatVersion)'), ('contract', '1'),
                   ('head_seq', '0'), ('head_hash', '');
                 """)
-            if isNew { try connection.execute("INSERT INTO journal_meta (key, value) VALUES ('order_skus', 'complete')") }
             try connection.execute("COMMIT")
-            if !isNew { try journal.backfillOrderSKUs() }
         } catch {
             try? connection.execute("ROLLBACK")
             throw .notAJournal(path: path, detail: error.message)
@@ -77,10 +75,7 @@ public final class Journal {
         try journal.checkFormat()
         if !readOnly {
             // Indexes added since the journal was created (every statement is IF NOT EXISTS).
-            try journal.wrap { () throws(SQLiteError) in
-                try connection.execute(Schema.create)
-                try journal.backfillOrderSKUs()
-            }
+            try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
         }
         return journal
     }
@@ -144,6 +139,13 @@ public final class Journal {
             guard try s.step() else { return (0, []) }
             return (s.int64(0), s.blob(1))
         }
+    }
+
+    /// What a command that appended does at its end: brings the derived `order_skus`
+    /// table up to date and checkpoints.
+    public func finishAppending() throws(JournalError) {
+        try indexOrderSKUs()
+        checkpoint()
     }
 
     /// Moves the WAL's content into the main file (off the append hot path).

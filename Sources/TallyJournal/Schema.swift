@@ -80,8 +80,9 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS events_by_code ON events (code, occurred_us) WHERE code IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_refund ON events (refund_id) WHERE refund_id IS NOT NULL;
 
-    -- Which orders sold a SKU: one row per distinct SKU of each order.placed, written
-    -- with the event (derived from it, so outside the hash chain). `lookup --sku` reads it.
+    -- Which orders sold a SKU: one row per distinct SKU of each order.placed, derived from
+    -- the events (so outside the hash chain) at the end of each append, in key order;
+    -- journal_meta.order_skus_seq says how far it reaches. `lookup --sku` reads it.
     CREATE TABLE IF NOT EXISTS order_skus (
       sku         TEXT    NOT NULL,
       occurred_us INTEGER NOT NULL,

@@ -55,7 +55,7 @@ func reconcileBenchmark() throws {
         let journal = try Journal.create(at: journalPath)
         var summary = AppendSummary()
         try AppendRunner(journal: journal).run(path: eventsPath, into: &summary)
-        journal.checkpoint()
+        try journal.finishAppending()
         print("built the journal: \(rate(summary.appended, now() - start))")
     } else {
         print("reusing the journal and store in \(dir)")

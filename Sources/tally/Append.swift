@@ -52,7 +52,7 @@ struct Append: ParsableCommand {
             }
             progress.finish()
         }
-        journal.checkpoint()
+        try journal.finishAppending()
         switch format {
         case .json:
             let errors: [JSONValue] = summary.errors.map { rejection in

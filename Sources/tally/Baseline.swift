@@ -52,7 +52,7 @@ struct Baseline: ParsableCommand {
         var progress = Output.Progress(total: derived.count, items: true)
         try AppendRunner(journal: journal).run(derived: derived, into: &summary) { progress.show($0, "baseline") }
         progress.finish()
-        journal.checkpoint()
+        try journal.finishAppending()
         for rejection in summary.errors { Output.error(rejection.message) }
         print("baseline of \(store) at \(baselineAt.rfc3339) into \(path): appended \(summary.appended) (\(counts)), duplicates \(summary.duplicates), rejected \(summary.rejected)")
         if summary.rejected > 0 { throw CLIFailure.findings() }

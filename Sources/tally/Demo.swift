@@ -56,7 +56,7 @@ struct Demo: ParsableCommand {
         let journal = try guarded { try Journal.create(at: journalPath, clock: FixedClock(Timestamp.parse("2026-11-19T18:00:00Z")!)) }
         var summary = AppendSummary()
         try guarded { try AppendRunner(journal: journal).run(path: eventsPath, into: &summary) }
-        journal.checkpoint()
+        try journal.finishAppending()
 
         let report = try ReconcileRun(journal: journal, storePath: storePath, snapshot: nil, restoredAt: nil, asOf: nil).report()
         try Output.write(ReconcileHTMLReport.render(report), to: dir + "/report.html")

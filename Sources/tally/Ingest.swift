@@ -79,7 +79,7 @@ struct IngestOptions: ParsableArguments {
                 }
             }
             progress.finish()
-            journal.checkpoint()
+            try journal.finishAppending()
         }
         let t = totals.value ?? IngestTotals(rows: 0, unchanged: 0, notes: [])
         let derived = t.byType.sorted { $0.key < $1.key }

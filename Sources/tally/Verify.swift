@@ -21,10 +21,15 @@ struct Verify: ParsableCommand {
                 ("report", .string("verify")), ("intact", .bool(report.isIntact)), ("events", .int(report.events)),
                 ("last_seq", .int(report.lastSeq)), ("first_bad_seq", report.firstBadSeq.map { .int($0) } ?? .null),
                 ("problem", .text(report.problem)),
+                ("head_hash", .text(report.headHash)),
+                ("last_anchor", report.lastAnchor.map { .obj([("seq", .int($0.seq)), ("hash", .string($0.hash))]) } ?? .null),
             ])))
         case .text:
             if report.isIntact {
                 print("journal intact: \(report.events) events, seq 1–\(report.lastSeq), hash chain verified")
+                if let head = report.headHash { print("head:        seq \(report.lastSeq) \(head)") }
+                if let anchor = report.lastAnchor { print("last anchor: seq \(anchor.seq) \(anchor.hash)") }
+                if report.headHash != nil { print("(keep these hashes elsewhere: a journal rewritten later will not match them)") }
             } else {
                 print("journal BROKEN at seq \(report.firstBadSeq.map(String.init) ?? "?"): \(report.problem ?? "")")
                 print("(\(report.events) events before it verified)")

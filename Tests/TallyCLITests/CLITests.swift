@@ -100,7 +100,10 @@ struct CLITests {
         _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"])
         let ok = try runTally(["verify", "--journal", journal])
         #expect(ok.status == 0)
-        #expect(ok.stdout == "journal intact: 13 events, seq 1–13, hash chain verified\n")
+        #expect(ok.stdout.hasPrefix("journal intact: 13 events, seq 1–13, hash chain verified\nhead:        seq 13 "))
+        #expect(!ok.stdout.contains("last anchor"))   // 13 events: the first anchor is at seq 16
+        let okJSON = try #require(parseJSONObject(try runTally(["verify", "--journal", journal, "--format", "json"]).stdout))
+        #expect((okJSON["head_hash"] as? String)?.count == 64)
         try sqlite(journal, "DROP TRIGGER events_no_update; UPDATE events SET amount = 1 WHERE seq = 8;")
         let broken = try runTally(["verify", "--journal", journal, "--format", "json"])
         #expect(broken.status == 1)
@@ -154,4 +157,20 @@ func sqlite(_ path: String, _ sql: String) throws {
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+}
+
+/// One integer from a query on an SQLite file (python3's sqlite3, as `sqlite` uses).
+func scalar(_ path: String, _ sql: String) throws -> Int {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3,sys; print(int(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0]))", path, sql]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let value = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw CocoaError(.fileReadUnknown)
+    }
+    return value
 }
