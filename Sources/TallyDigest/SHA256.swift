@@ -73,6 +73,23 @@ public final class SHA256Hasher {
         for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The bytes of lower- or upper-case hex text (the inverse of `hex`); nil for anything else.
+    public static func bytes(hex text: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var high: UInt8?
+        for c in text.utf8 {
+            let v: UInt8
+            switch c {
+            case 48...57: v = c - 48
+            case 97...102: v = c - 87
+            case 65...70: v = c - 55
+            default: return nil
+            }
+            if let h = high { bytes.append(h << 4 | v); high = nil } else { high = v }
+        }
+        return high == nil ? bytes : nil
+    }
 }
 
 /// A 64-bit key for the idempotency index (FNV-1a with a final mix): 8 bytes

@@ -22,13 +22,10 @@ enum Schema {
 
     static let create = tablesAndIndexes + triggers
 
-    static let tablesAndIndexes = """
-    CREATE TABLE IF NOT EXISTS journal_meta (
-      key   TEXT PRIMARY KEY,
-      value TEXT NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE IF NOT EXISTS events (
+    /// The events table (also the layout of archive files, under another schema name).
+    static func eventsTable(prefix: String) -> String {
+    """
+    CREATE TABLE IF NOT EXISTS \(prefix)events (
       seq             INTEGER PRIMARY KEY,
       id              TEXT    NOT NULL,
       id_key          INTEGER NOT NULL,
@@ -66,6 +63,18 @@ enum Schema {
       replay          BLOB    NOT NULL,
       hash            BLOB    NOT NULL
     );
+
+    """
+    }
+
+    static let eventsTable = eventsTable(prefix: "")
+
+    static let tablesAndIndexes = """
+    CREATE TABLE IF NOT EXISTS journal_meta (
+      key   TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """ + eventsTable + """
 
     CREATE INDEX IF NOT EXISTS events_by_id_key ON events (id_key);
     CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_us, seq);

@@ -8,6 +8,7 @@ import TallyTestSupport
 //   tally-bench decode [--events N]
 //   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
 //   tally-bench ingest [--rows N] [--dir DIR]
+//   tally-bench archive [--events N] [--dir DIR]
 
 func now() -> Double {
     var ts = timespec()
@@ -185,7 +186,8 @@ case "append": try appendBenchmark()
 case "decode": try decodeBenchmark()
 case "lookup": try lookupBenchmark()
 case "ingest": try ingestBenchmark()
+case "archive": try archiveBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR]")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR]")
     exit(2)
 }

@@ -43,7 +43,7 @@ struct Baseline: ParsableCommand {
             return
         }
         let path = journalOption.pathToCreate()
-        let journal = try guarded { try Journal.create(at: path) }
+        let journal = try guarded { try Journal.create(at: path, clock: JournalOption.clock) }
         let existing = try guarded { try journal.head() }.seq
         guard existing == 0 else {
             throw CLIFailure.usage("tally: \(path) already has \(existing) events: a baseline starts a new journal (use `tally ingest` to add to one)")

@@ -178,7 +178,7 @@ enum EvidencePack {
                 problems.append("events.ndjson:\(line) (seq \(seq)) is not a valid event"); continue
             }
             checks += 1
-            let computed = SHA256Hasher.hex(Journal.chainHash(of: event, seq: seq, recordedUs: recordedUs, previous: hex(previous)))
+            let computed = SHA256Hasher.hex(Journal.chainHash(of: event, seq: seq, recordedUs: recordedUs, previous: SHA256Hasher.bytes(hex: previous) ?? []))
             if computed != hash { problems.append("events.ndjson:\(line) (seq \(seq)) does not hash to its chain entry: the event or the manifest was changed") }
         }
         for (seq, h) in hashes { if let before = hashes[seq - 1], before.hash != h.previous { problems.append("the chain entries of seq \(seq - 1) and \(seq) do not link") } }
@@ -210,15 +210,5 @@ enum EvidencePack {
         } else {
             throw CLIFailure.findings("tally: evidence pack \(dir) does NOT verify:\n" + problems.map { "  - " + $0 }.joined(separator: "\n"))
         }
-    }
-
-    static func hex(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var high: UInt8?
-        for c in text.utf8 {
-            let v: UInt8 = c >= 97 ? c - 87 : c >= 65 ? c - 55 : c - 48
-            if let h = high { bytes.append(h << 4 | v); high = nil } else { high = v }
-        }
-        return bytes
     }
 }

@@ -29,7 +29,17 @@ struct JournalOption: ParsableArguments {
 
     func open(readOnly: Bool) throws(CLIFailure) -> Journal {
         let path = try existingPath()
-        do throws(JournalError) { return try Journal.open(at: path, readOnly: readOnly) } catch { throw CLIFailure.from(error) }
+        do throws(JournalError) { return try Journal.open(at: path, readOnly: readOnly, clock: JournalOption.clock) } catch { throw CLIFailure.from(error) }
+    }
+
+    /// The journal's clock: the system clock, or `$TALLY_CLOCK` (an RFC 3339 instant) for
+    /// tests and rehearsals that need events recorded at a chosen time. recorded_at still
+    /// never goes backwards.
+    static var clock: any JournalClock {
+        if let env = getenv("TALLY_CLOCK"), let text = String(validatingCString: env), let instant = Timestamp.parse(text) {
+            return FixedClock(instant)
+        }
+        return SystemClock()
     }
 }
 

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyCore
 import TallyJournal
 
@@ -12,7 +15,28 @@ struct Verify: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: TextOrJSON = .text
 
+    @Option(help: ArgumentHelp("Check an archive file (and, with --journal, against the journal).", valueName: "FILE"))
+    var archive: [String] = []
+
+    @Option(help: ArgumentHelp("Check every archive in a folder, and that they form one chain (with --journal, up to the journal).", valueName: "DIR"))
+    var archives: String?
+
     func run() throws {
+        if !archive.isEmpty || archives != nil {
+            var files = archive
+            if let archives {
+                guard let dir = opendir(archives) else { throw CLIFailure.usage("tally: cannot read \(archives): \(String(cString: strerror(errno)))") }
+                while let entry = readdir(dir) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    if name.hasPrefix("tally-archive-") && name.hasSuffix(".sqlite") { files.append(archives + "/" + name) }
+                }
+                closedir(dir)
+                if files.isEmpty { throw CLIFailure.usage("tally: \(archives) holds no tally-archive-*.sqlite") }
+            }
+            let journal = journalOption.journal == nil ? nil : try journalOption.open(readOnly: true)
+            try ArchiveCheck.run(archives: files, journal: journal, format: format)
+            return
+        }
         let journal = try journalOption.open(readOnly: true)
         let report = try guarded { try journal.verify() }
         switch format {
