@@ -99,6 +99,13 @@ enum Schema {
       PRIMARY KEY (sku, occurred_us, seq)
     ) WITHOUT ROWID;
 
+    -- One row per `tally drift` run: its summary, for the 30-day trend (not an event).
+    CREATE TABLE IF NOT EXISTS drift_runs (
+      run_us   INTEGER PRIMARY KEY,
+      day      TEXT    NOT NULL,
+      summary  TEXT    NOT NULL
+    );
+
     CREATE TABLE IF NOT EXISTS anchors (
       seq  INTEGER PRIMARY KEY,
       hash BLOB NOT NULL

@@ -20,6 +20,8 @@ public struct ReportDocument: Sendable {
     public var sections: [Section]
     /// A problem that must be seen first (an integrity failure).
     public var alert: String?
+    /// Inline SVG charts, shown after the facts in HTML only.
+    public var chartsHTML: String?
 
     public init(title: String, facts: [(String, String)], sections: [Section], alert: String? = nil) {
         self.title = title; self.facts = facts; self.sections = sections; self.alert = alert
@@ -82,6 +84,7 @@ public struct ReportDocument: Sendable {
         """
         if let alert { out += "<p class=\"alert\"><strong>Warning:</strong> \(e(alert))</p>\n" }
         out += "<dl>" + facts.map { "<dt>\(e($0.0))</dt><dd>\(e($0.1))</dd>" }.joined() + "</dl>\n"
+        if let chartsHTML { out += chartsHTML }
         for section in sections {
             out += "<h2>\(e(section.title))</h2>\n"
             if let intro = section.intro { out += "<p>\(e(intro))</p>\n" }

@@ -35,14 +35,7 @@ struct Reconcile: ParsableCommand {
     @Option(help: ArgumentHelp("Truth as of this time (RFC 3339): only events that occurred at or before it.", valueName: "T"))
     var asOf: String?
 
-    @Option(help: "Output format: text, json, markdown or html.")
-    var format: ReportFormat = .text
-
-    @Option(help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "F"))
-    var output: String?
-
-    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, warning or none.")
-    var failOn: FailOn = .high
+    @OptionGroup var rendering: FindingsReportOptions
 
     func validate() throws {
         try validateTimestamp(asOf, "--as-of")
@@ -52,25 +45,37 @@ struct Reconcile: ParsableCommand {
         let journal = try journalOption.open(readOnly: true)
         let report = try ReconcileRun(journal: journal, storePath: target.store, snapshot: target.snapshot,
                                       restoredAt: target.restoredAt, asOf: asOf).report()
-        if format == .json && output == nil {
+        if rendering.format == .json && rendering.output == nil {
             // The largest output: streamed as bytes, never one String.
             let bytes = Timings.measure("render") { ReconcileJSON.renderBytes(report) }
             try Output.write(bytes: bytes, to: nil)
         } else {
             let rendered: String = Timings.measure("render") {
-                switch format {
+                switch rendering.format {
                 case .json: ReconcileJSON.render(report)
-                case .text: ReconcileTextReport.render(report, colour: output == nil && Output.stdoutIsTerminal)
+                case .text: ReconcileTextReport.render(report, colour: rendering.output == nil && Output.stdoutIsTerminal)
                 case .markdown: ReconcileMarkdownReport.render(report)
                 case .html: ReconcileHTMLReport.render(report)
                 }
             }
-            try Timings.measure("write") { () throws(CLIFailure) in try Output.write(rendered, to: output) }
+            try Timings.measure("write") { () throws(CLIFailure) in try Output.write(rendered, to: rendering.output) }
         }
         // Exit here, with truth and the store still alive: freeing millions of small
         // objects one by one takes longer than the rest of the report (exit flushes stdout).
-        Glibc.exit(report.fails(at: failOn.severity) ? 1 : 0)
+        Glibc.exit(report.fails(at: rendering.failOn.severity) ? 1 : 0)
     }
+}
+
+/// `--format`, `--output` and `--fail-on` of the commands that report findings.
+struct FindingsReportOptions: ParsableArguments {
+    @Option(help: "Output format: text, json, markdown or html.")
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "F"))
+    var output: String?
+
+    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, warning or none.")
+    var failOn: FailOn = .high
 }
 
 /// The store and the restore it came from: shared by reconcile and repair.
