@@ -106,6 +106,17 @@ enum Schema {
       summary  TEXT    NOT NULL
     );
 
+    -- Backup-job runs (`tally job run` / `tally job record`), for `tally alerts` (not events).
+    CREATE TABLE IF NOT EXISTS job_runs (
+      run_id        INTEGER PRIMARY KEY,
+      name          TEXT    NOT NULL,
+      started_us    INTEGER NOT NULL,
+      ended_us      INTEGER NOT NULL,
+      exit_status   INTEGER NOT NULL,
+      output_bytes  INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS job_runs_by_name ON job_runs (name, ended_us);
+
     CREATE TABLE IF NOT EXISTS anchors (
       seq  INTEGER PRIMARY KEY,
       hash BLOB NOT NULL

@@ -34,26 +34,14 @@ struct Drift: ParsableCommand {
     @Flag(help: "Do not keep this run in the trend.")
     var noRecord = false
 
-    static func seconds(_ text: String) -> Int64? {
-        if text == "0" { return 0 }
-        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
-        switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86_400
-        default: return nil
-        }
-    }
-
     func validate() throws {
-        guard Drift.seconds(settle) != nil else { throw ValidationError("--settle must be a duration such as 15m, 2h or 90s, got \(settle)") }
+        guard TallyConfig.parseDuration(settle) != nil else { throw ValidationError("--settle must be a duration such as 15m, 2h or 90s, got \(settle)") }
         if let day, Timestamp.parse(day + "T00:00:00Z") == nil { throw ValidationError("--day must be a date such as 2026-11-27, got \(day)") }
     }
 
     func run() throws {
         let now = JournalOption.clock.now()
-        let settleSeconds = Drift.seconds(settle)!
+        let settleSeconds = TallyConfig.parseDuration(settle)!
         let dayText = day ?? String(now.rfc3339.prefix(10))
         let dayStart = Timestamp.parse(dayText + "T00:00:00Z")!
         let dayEnd = Timestamp(microseconds: dayStart.microseconds + 86_400_000_000)

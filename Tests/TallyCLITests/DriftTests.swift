@@ -72,3 +72,51 @@ struct DriftTests {
         dir.remove()
     }
 }
+
+@Suite("tally job and tally alerts (issue 4)")
+struct JobAlertTests {
+    let dir = TempDirectory("jobs")
+
+    @Test("job run streams the command's output, records the run and exits with its status; alerts list what failed")
+    func runAndAlert() throws {
+        let journal = dir.file("j.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let ok = try runTally(["job", "run", "--journal", journal, "--name", "nightly", "--", "sh", "-c", "echo dumped 3 tables"])
+        #expect(ok.status == 0 && ok.stdout == "dumped 3 tables\n" && ok.stderr.contains("16 bytes of output"), "\(ok.stdout) \(ok.stderr)")
+        _ = dir.write("[jobs.nightly]\nschedule = \"daily\"\n", to: "tally.toml")
+        let clean = try runTally(["alerts", "--journal", journal, "--config", dir.file("tally.toml")])
+        #expect(clean.status == 0 && clean.stdout == "no open alerts\n", "\(clean.stdout)")
+        let failed = try runTally(["job", "run", "--journal", journal, "--name", "nightly", "--", "sh", "-c", "exit 4"])
+        #expect(failed.status == 4)
+        let alerts = try runTally(["alerts", "--journal", journal, "--config", dir.file("tally.toml"), "--format", "json"])
+        #expect(alerts.status == 1)
+        let list = try #require(parseJSONObject(alerts.stdout)?["alerts"] as? [[String: Any]])
+        #expect(list.map { $0["kind"] as? String } == ["failed_run"])
+        #expect(try runTally(["job", "run", "--journal", journal, "--name", "x", "--", "/no/such/backup"]).status == 127)
+        dir.remove()
+    }
+
+    @Test("job record, a missed run from the schedule, a silent source and a broken journal; bad config exits 2")
+    func recordAndMissed() throws {
+        let journal = dir.file("j.journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["append", "--journal", journal, fixturesPath + "/events/valid.ndjson"], environment: ["TALLY_CLOCK": "2026-11-25T00:00:00Z"])
+        let record = try runTally(["job", "record", "--journal", journal, "--name", "db", "--started", "2026-11-25T02:00:00Z",
+                                   "--ended", "2026-11-25T02:10:00Z", "--exit-status", "0"])
+        #expect(record.status == 0, "\(record.stderr)")
+        _ = dir.write("[jobs.db]\nschedule = \"daily\"\ngrace = \"1h\"\n[journal]\nquiet_limit = \"1d\"\n", to: "tally.toml")
+        let env = ["TALLY_CLOCK": "2026-11-27T12:00:00Z"]
+        let run = try runTally(["alerts", "--journal", journal, "--config", dir.file("tally.toml"), "--format", "json"], environment: env)
+        let kinds = (parseJSONObject(run.stdout)?["alerts"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(Set(kinds) == ["missed_run", "silent_source"], "\(run.stdout)")
+        try sqlite(journal, "DROP TRIGGER events_no_update; UPDATE events SET source = 'x' WHERE seq = 3;")
+        let broken = try runTally(["alerts", "--journal", journal, "--config", dir.file("tally.toml"), "--format", "json"], environment: env)
+        #expect(broken.stdout.contains("journal_broken"))
+        _ = dir.write("[jobs.db]\nschedule = \"whenever\"\n", to: "bad.toml")
+        let bad = try runTally(["alerts", "--journal", journal, "--config", dir.file("bad.toml")])
+        #expect(bad.status == 2 && bad.stderr.contains("bad.toml:2: schedule must be a duration"))
+        #expect(try runTally(["job", "record", "--journal", journal, "--name", "db", "--started", "2026-11-25T02:00:00Z",
+                              "--ended", "2026-11-25T01:00:00Z", "--exit-status", "0"]).status == 2)
+        dir.remove()
+    }
+}
