@@ -117,6 +117,15 @@ enum Schema {
     );
     CREATE INDEX IF NOT EXISTS job_runs_by_name ON job_runs (name, ended_us);
 
+    -- Restore drills (`tally drill`): how long the checks took and the verdict (not events).
+    CREATE TABLE IF NOT EXISTS drills (
+      run_us       INTEGER PRIMARY KEY,
+      snapshot_id  TEXT    NOT NULL,
+      seconds      REAL    NOT NULL,
+      verdict      TEXT    NOT NULL,
+      summary      TEXT    NOT NULL
+    );
+
     CREATE TABLE IF NOT EXISTS anchors (
       seq  INTEGER PRIMARY KEY,
       hash BLOB NOT NULL

@@ -85,6 +85,8 @@ public final class Statement {
 
     public func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
 
+    public func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
+
     public func text(_ index: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))

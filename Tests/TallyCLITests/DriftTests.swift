@@ -120,3 +120,54 @@ struct JobAlertTests {
         dir.remove()
     }
 }
+
+@Suite("tally drill and tally status (issue 4)")
+struct DrillStatusTests {
+    let dir = TempDirectory("drill")
+
+    /// A journal started from the demo's restored store, with a snapshot of it recorded at 10:00.
+    func setUp() throws -> (journal: String, store: String) {
+        _ = try runTally(["demo"], directory: dir.path)
+        let store = dir.file("tally-demo/store.db")
+        let journal = dir.file("b.journal")
+        _ = try runTally(["baseline", "--journal", journal, "--store", store, "--at", "2026-11-20T09:00:00Z"], environment: ["TALLY_CLOCK": "2026-11-20T09:00:00Z"])
+        let snap = try runTally(["snapshot", "--journal", journal, "--store", store, "--id", "nightly", "--at", "2026-11-20T10:00:00Z"],
+                                environment: ["TALLY_CLOCK": "2026-11-20T10:00:00Z"])
+        #expect(snap.status == 0, "\(snap.stderr)")
+        return (journal, store)
+    }
+
+    @Test("a clean staged restore is GO; a corrupt file is NO-GO; an unknown snapshot is bad usage; drills are recorded")
+    func drills() throws {
+        let (journal, store) = try setUp()
+        let go = try runTally(["drill", "--journal", journal, "--snapshot", "nightly", "--store", store, "--format", "json"])
+        #expect(go.status == 0, "\(go.stdout) \(go.stderr)")
+        #expect(parseJSONObject(go.stdout)?["verdict"] as? String == "GO")
+        let corrupt = dir.write("this is not a database, it is a text file pretending to be one\n", to: "corrupt.db")
+        let nogo = try runTally(["drill", "--journal", journal, "--snapshot", "nightly", "--store", corrupt])
+        #expect(nogo.status == 1 && nogo.stdout.contains("NO-GO because"), "\(nogo.stdout)")
+        #expect(try runTally(["drill", "--journal", journal, "--snapshot", "weekly", "--store", store]).status == 2)
+        _ = dir.write("[drills]\nfail_on = \"warning\"\n", to: "strict.toml")
+        let status = try runTally(["status", "--journal", journal, "--format", "json"], environment: ["TALLY_CLOCK": "2026-11-20T11:00:00Z"])
+        let drills = try #require(parseJSONObject(status.stdout)?["drills"] as? [[String: Any]])
+        #expect(drills.count == 1 && drills.first?["verdict"] as? String == "NO-GO")   // the last drill of the snapshot
+        dir.remove()
+    }
+
+    @Test("status compares snapshot age with each RPO and the last drill with each RTO; exit 1 on a breach")
+    func status() throws {
+        let (journal, store) = try setUp()
+        _ = try runTally(["drill", "--journal", journal, "--snapshot", "nightly", "--store", store])
+        _ = dir.write("[systems.orders]\nrpo = \"1h\"\nrto = \"1h\"\n", to: "tally.toml")
+        let ok = try runTally(["status", "--journal", journal, "--config", dir.file("tally.toml"), "--format", "json"],
+                              environment: ["TALLY_CLOCK": "2026-11-20T10:30:00Z"])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        let object = try #require(parseJSONObject(ok.stdout))
+        let orders = try #require((object["systems"] as? [[String: Any]])?.first { $0["system"] as? String == "orders" })
+        #expect(orders["snapshot_age_seconds"] as? Int == 1800 && orders["rpo_met"] as? Bool == true && orders["rto_met"] as? Bool == true)
+        #expect((object["journal_lag_seconds"] as? [String: Any])?["events"] as? Int == 1)   // the snapshot marker, recorded in the last hour
+        let late = try runTally(["status", "--journal", journal, "--config", dir.file("tally.toml")], environment: ["TALLY_CLOCK": "2026-11-20T12:00:00Z"])
+        #expect(late.status == 1 && late.stdout.contains("orders     RPO 1h 0m: last snapshot 2h 0m ago  BREACHED"), "\(late.stdout)")
+        dir.remove()
+    }
+}

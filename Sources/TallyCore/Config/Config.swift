@@ -26,6 +26,8 @@ public struct TallyConfig: Sendable, Equatable {
     public var quietLimitSeconds: Int64 = 21_600
     public var sourceQuietLimits: [String: Int64] = [:]
     public var jobs: [String: Job] = [:]
+    /// The lowest severity that makes a restore drill NO-GO (`[drills] fail_on`, default critical).
+    public var drillFailOn: Severity? = .critical
     public var systems: [String: System] = Dictionary(uniqueKeysWithValues: TallyConfig.systemNames.map {
         ($0, System(name: $0, rpoSeconds: 86_400, rtoSeconds: 14_400))
     })
@@ -48,10 +50,10 @@ public struct TallyConfig: Sendable, Equatable {
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]") else { throw fail("a table header must end with ]") }
                 section = trimmed.dropFirst().dropLast().split(separator: ".").map { $0.trimmingCharacters(in: " \t") }
-                guard let table = section.first, ["journal", "sources", "jobs", "systems"].contains(table) else {
-                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, sources.NAME, jobs.NAME, systems.NAME")
+                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems"].contains(table) else {
+                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME")
                 }
-                if table != "journal" && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
+                if table != "journal" && table != "drills" && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
                 if table == "systems" && !systemNames.contains(section[1]) {
                     throw fail("unknown system \(section[1]): the systems are \(systemNames.joined(separator: ", "))")
                 }
@@ -74,6 +76,9 @@ public struct TallyConfig: Sendable, Equatable {
             }
             switch (section.first, key) {
             case ("journal"?, "quiet_limit"): config.quietLimitSeconds = try duration()
+            case ("drills"?, "fail_on"):
+                guard value == "none" || Severity(rawValue: value) != nil else { throw fail("fail_on must be critical, high, warning or none, got \(valueText)") }
+                config.drillFailOn = Severity(rawValue: value)
             case ("sources"?, "quiet_limit"): config.sourceQuietLimits[section[1]] = try duration()
             case ("jobs"?, "schedule"):
                 switch value {
