@@ -154,6 +154,17 @@ struct Alerts: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: TextOrJSON = .text
 
+    @Option(help: ArgumentHelp("POST the open alerts as JSON to this http:// webhook (3 attempts).", valueName: "URL"))
+    var notify: String?
+
+    @Option(help: ArgumentHelp("Seconds each webhook attempt may take.", valueName: "S"))
+    var notifyTimeout: Int = 10
+
+    func validate() throws {
+        if let notify { do { _ = try Webhook.parse(notify) } catch { throw ValidationError(error.message) } }
+        guard notifyTimeout >= 1 else { throw ValidationError("--notify-timeout must be at least 1 second") }
+    }
+
     func run() throws {
         let config = try configOption.load()
         let journal = try journalOption.open(readOnly: true)
@@ -162,15 +173,22 @@ struct Alerts: ParsableCommand {
                                          sources: try guarded { try journal.lastEventBySource() },
                                          journalProblem: verify.isIntact ? nil : "seq \(verify.firstBadSeq ?? 0): \(verify.problem ?? "")",
                                          now: JournalOption.clock.now())
+        let json = JSONValue.obj([
+            ("report", .string("alerts")), ("open", .int(alerts.count)),
+            ("alerts", .array(alerts.map { .obj([("kind", .string($0.kind.rawValue)), ("subject", .string($0.subject)), ("message", .string($0.message))]) })),
+        ])
         switch format {
         case .json:
-            print(JSONWriter.encode(.obj([
-                ("report", .string("alerts")), ("open", .int(alerts.count)),
-                ("alerts", .array(alerts.map { .obj([("kind", .string($0.kind.rawValue)), ("subject", .string($0.subject)), ("message", .string($0.message))]) })),
-            ])))
+            print(JSONWriter.encode(json))
         case .text:
             if alerts.isEmpty { print("no open alerts") }
             for a in alerts { print("\(a.kind.rawValue.uppercased()): \(a.message)") }
+        }
+        if let notify, !alerts.isEmpty {
+            if let problem = try Webhook.post(notify, body: JSONWriter.encode(json, pretty: false), timeoutSeconds: notifyTimeout) {
+                throw CLIFailure.usage("tally: --notify \(notify): the alerts were not delivered: \(problem)")
+            }
+            Output.error("tally: \(alerts.count) alert\(alerts.count == 1 ? "" : "s") posted to \(notify)")
         }
         if !alerts.isEmpty { throw CLIFailure.findings() }
     }

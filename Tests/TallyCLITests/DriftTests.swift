@@ -171,3 +171,116 @@ struct DrillStatusTests {
         dir.remove()
     }
 }
+
+/// A real HTTP listener on a loopback port: answers every request with `status`, or never
+/// answers (`status` nil); keeps the bodies it received.
+final class LoopbackListener: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+    private let lock = NSLock()
+    private var received: [String] = []
+    var bodies: [String] { lock.lock(); defer { lock.unlock() }; return received }
+
+    init(status: Int?) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 16)
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: bound.sin_port))
+        self.status = status
+        start()
+    }
+
+    private let status: Int?
+
+    private func start() {
+        let listening = fd
+        let status = self.status
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(listening, nil, nil)
+                guard client >= 0 else { return }
+                var data = [UInt8]()
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                    if n <= 0 { break }
+                    data += buffer[0..<n]
+                    let text = String(decoding: data, as: UTF8.self)
+                    if let split = text.range(of: "\r\n\r\n"),
+                       let lengthLine = text[..<split.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                       let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
+                       text.utf8.count - text[..<split.upperBound].utf8.count >= length {
+                        self.lock.lock(); self.received.append(String(text[split.upperBound...])); self.lock.unlock()
+                        break
+                    }
+                }
+                if let status {
+                    let answer = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    _ = answer.withCString { send(client, $0, strlen($0), 0) }
+                    close(client)
+                } // else: never answer, keep the connection open
+            }
+        }
+    }
+
+    func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+}
+
+@Suite("tally alerts --notify against a real loopback listener")
+struct NotifyTests {
+    let dir = TempDirectory("notify")
+
+    func failingJournal() throws -> String {
+        let journal = dir.file("j.journal")
+        _ = try runTally(["init", "--journal", journal])
+        _ = try runTally(["job", "run", "--journal", journal, "--name", "nightly", "--", "sh", "-c", "exit 2"])
+        return journal
+    }
+
+    @Test("the open alerts are POSTed as JSON; a 2xx answer is delivery")
+    func delivered() throws {
+        let journal = try failingJournal()
+        let listener = LoopbackListener(status: 200)
+        defer { listener.stop() }
+        let run = try runTally(["alerts", "--journal", journal, "--notify", "http://127.0.0.1:\(listener.port)/hooks/tally"])
+        #expect(run.status == 1 && run.stderr.contains("1 alert posted"), "\(run.stderr)")
+        #expect(listener.bodies.count == 1)
+        let body = try #require(listener.bodies.first.flatMap(parseJSONObject))
+        #expect((body["alerts"] as? [[String: Any]])?.first?["kind"] as? String == "failed_run")
+        dir.remove()
+    }
+
+    @Test("a 500 is retried three times, then a clear error and exit 2")
+    func serverError() throws {
+        let journal = try failingJournal()
+        let listener = LoopbackListener(status: 500)
+        defer { listener.stop() }
+        let run = try runTally(["alerts", "--journal", journal, "--notify", "http://127.0.0.1:\(listener.port)/"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("the alerts were not delivered: HTTP 500 (after 3 attempts)"), "\(run.stderr)")
+        #expect(listener.bodies.count == 3)
+        dir.remove()
+    }
+
+    @Test("a listener that never answers times out; https and bad URLs are bad usage")
+    func timeout() throws {
+        let journal = try failingJournal()
+        let listener = LoopbackListener(status: nil)
+        defer { listener.stop() }
+        let run = try runTally(["alerts", "--journal", journal, "--notify", "http://127.0.0.1:\(listener.port)/", "--notify-timeout", "1"])
+        #expect(run.status == 2 && run.stderr.contains("no answer within 1 s (after 3 attempts)"), "\(run.stderr)")
+        #expect(try runTally(["alerts", "--journal", journal, "--notify", "https://hooks.example.com/x"]).status == 2)
+        #expect(try runTally(["alerts", "--journal", journal, "--notify", "ftp://x"]).status == 2)
+        dir.remove()
+    }
+}
