@@ -3,15 +3,17 @@ import Glibc
 #endif
 import TallyCore
 
-/// POSTs JSON to an http:// webhook: a small HTTP/1.1 client over a socket (Tally has no
-/// HTTP dependency, and a webhook POST needs nothing more), with a timeout per attempt
-/// and retries with backoff.
+/// POSTs JSON to a webhook, with a timeout per attempt and retries with backoff. http://
+/// goes through a small HTTP/1.1 client over a socket (Tally has no HTTP dependency, and
+/// a webhook POST needs nothing more); https:// through the system's `curl`, for TLS
+/// (linking Foundation's networking would slow every command's start).
 enum Webhook {
     struct Target { let host: String; let port: String; let path: String }
 
     static func parse(_ url: String) throws(CLIFailure) -> Target {
+        if url.hasPrefix("https://") && url.count > 8 { return Target(host: "", port: "", path: url) }
         guard url.hasPrefix("http://") else {
-            throw .usage("tally: --notify \(url): only http:// webhooks are supported (put a local relay in front of an https endpoint)")
+            throw .usage("tally: --notify \(url): the webhook must be an http:// or https:// URL")
         }
         let rest = url.dropFirst(7)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -29,7 +31,7 @@ enum Webhook {
         let target = try parse(url)
         var problem: String?
         for attempt in 1...attempts {
-            problem = once(target, body: body, timeoutSeconds: timeoutSeconds)
+            problem = url.hasPrefix("https://") ? viaCurl(url, body: body, timeoutSeconds: timeoutSeconds) : once(target, body: body, timeoutSeconds: timeoutSeconds)
             if problem == nil { return nil }
             if attempt < attempts { usleep(useconds_t(250_000 << (attempt - 1))) }
         }
@@ -61,5 +63,42 @@ enum Webhook {
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, let code = Int(parts[1]) else { return "not an HTTP answer: \(statusLine)" }
         return (200..<300).contains(code) ? nil : "HTTP \(code)"
+    }
+
+    /// POSTs with `curl` (for TLS): the body on its standard input, --fail for HTTP errors.
+    static func viaCurl(_ url: String, body: String, timeoutSeconds: Int) -> String? {
+        var input: [Int32] = [0, 0]
+        guard pipe(&input) == 0 else { return "cannot open a pipe" }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_addclose(&actions, input[1])
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["curl", "--silent", "--fail", "--max-time", String(timeoutSeconds), "-X", "POST",
+                    "-H", "Content-Type: application/json", "-H", "User-Agent: tally", "--data-binary", "@-", url]
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "curl", &actions, nil, &cArgs, environ)
+        close(input[0])
+        guard rc == 0 else { close(input[1]); return "https needs the curl command, which is not installed" }
+        var bytes = Array(body.utf8)
+        _ = bytes.withUnsafeBufferPointer { Output.writeAll(fd: input[1], $0) }
+        bytes = []
+        close(input[1])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status >> 8) & 0xff
+        switch code {
+        case 0: return nil
+        case 6: return "cannot resolve the host"
+        case 7: return "cannot connect"
+        case 22: return "the server answered with an HTTP error"
+        case 28: return "no answer within \(timeoutSeconds) s"
+        case 35, 51, 58, 60: return "the TLS handshake or certificate check failed (curl exit \(code))"
+        default: return "curl failed with exit status \(code)"
+        }
     }
 }

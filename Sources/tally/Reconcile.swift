@@ -123,8 +123,10 @@ struct ReconcileRun {
             throw .usage("tally: --snapshot: " + error.message)
         }
         let truth = try Timings.measure("replay") { () throws(CLIFailure) in try guarded { try journal.replay(asOf: asOf.flatMap(Timestamp.parse)) } }
-        // Without --as-of, replay read every event: its count is the journal's (no second scan).
-        let counts = asOf == nil
+        // When replay applied every event (always without --as-of; also when the as-of time is
+        // past the newest event), its count is the journal's: no second scan.
+        let head = try guarded { try journal.head() }.seq
+        let counts = asOf == nil || (Int64(truth.applied) == head && truth.maxSeq == head)
             ? (events: Int64(truth.applied), lastSeq: truth.maxSeq)
             : try Timings.measure("counts") { () throws(CLIFailure) in try guarded { try journal.counts() } }
         let store = try Timings.measure("wait for store") { () throws(CLIFailure) in try pending.wait() }
