@@ -67,6 +67,11 @@ enum CSVStoreReader {
     }
 }
 
+/// Which columns a streaming reader wants decoded (nil: all); set once the header is known.
+final class FieldFilter {
+    var wanted: [Bool]?
+}
+
 /// RFC 4180 CSV: commas, double-quoted fields with "" escapes, LF or CRLF line ends.
 enum CSVParser {
     struct Record {
@@ -86,7 +91,9 @@ enum CSVParser {
 
     /// Calls `body` with each record in turn (nothing is kept: files of millions of rows stream).
     /// `firstLine` numbers the first record when `bytes` is a later piece of a file (see `CSVTable.stream`).
-    static func forEachRecord(_ bytes: ArraySlice<UInt8>, path: String, firstLine: Int = 1, _ body: (Record) throws(StoreError) -> Void) throws(StoreError) {
+    /// With `filter.wanted` set, cells of unwanted columns are not decoded (they read as nil).
+    static func forEachRecord(_ bytes: ArraySlice<UInt8>, path: String, firstLine: Int = 1, filter: FieldFilter? = nil,
+                              _ body: (Record) throws(StoreError) -> Void) throws(StoreError) {
         var i = bytes.startIndex
         if firstLine == 1, bytes.count >= 3, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF { i += 3 }
         var line = firstLine
@@ -97,7 +104,11 @@ enum CSVParser {
         var recordLine = firstLine
         var recordStart = i
         func endField() {
-            fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
+            if let wanted = filter?.wanted, fields.count < wanted.count, !wanted[fields.count] {
+                fields.append(nil)
+            } else {
+                fields.append(field.isEmpty && !quoted ? nil : String(decoding: field, as: UTF8.self))
+            }
             field.removeAll(keepingCapacity: true)
             quoted = false
             quotedLength = 0

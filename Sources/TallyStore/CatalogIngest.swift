@@ -19,8 +19,9 @@ public struct IngestResult: Sendable {
 /// and sync logs. Only what differs from truth becomes an event. Event ids are derived
 /// from the content, so the same file ingested twice yields duplicates, not new events.
 public enum CatalogIngest {
-    static func id(_ kind: String, _ parts: [String]) -> String {
-        "ingest-\(kind)-" + String(SHA256Hasher.hex(SHA256Hasher().digest(Array(parts.joined(separator: "\u{1F}").utf8))).prefix(32))
+    /// `using` lets a hot loop reuse one hasher (making one costs more than hashing a short key).
+    static func id(_ kind: String, _ parts: [String], using hasher: SHA256Hasher = SHA256Hasher()) -> String {
+        "ingest-\(kind)-" + String(SHA256Hasher.hex(hasher.digest(Array(parts.joined(separator: "\u{1F}").utf8))).prefix(32))
     }
 
     static func event(_ row: CSVRow, id: String, type: EventType, time: String, source: String, data: [(String, JSONValue)]) -> DerivedEvent {

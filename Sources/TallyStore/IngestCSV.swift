@@ -28,7 +28,9 @@ public struct CSVTable: Sendable {
     /// (exports of millions of rows never sit in memory whole). Returns the header (as a
     /// table without rows, for `column`); `onHeader` gets it before the first row.
     @discardableResult
-    public static func stream(_ path: String, onHeader: (CSVTable) -> Void = { _ in }, _ body: (CSVRow) -> Void) throws(StoreError) -> CSVTable {
+    /// With `keep`, only the columns of those header names (case-insensitive) are decoded.
+    public static func stream(_ path: String, keep: [String]? = nil, onHeader: (CSVTable) -> Void = { _ in }, _ body: (CSVRow) -> Void) throws(StoreError) -> CSVTable {
+        let filter = FieldFilter()
         guard let file = fopen(path, "rb") else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
         defer { fclose(file) }
         let name = fileName(path)
@@ -52,10 +54,14 @@ public struct CSVTable: Sendable {
             if atEnd { cut = pending.count; linesAtCut = lines }
             guard cut > 0 else { continue }
             let piece = pending[0..<cut]
-            try CSVParser.forEachRecord(piece, path: path, firstLine: firstLine) { r in
+            try CSVParser.forEachRecord(piece, path: path, firstLine: firstLine, filter: filter) { r in
                 guard let columns = header else {
                     let names = r.fields.map { ($0 ?? "").trimmingSpaces }
                     header = names
+                    if let keep {
+                        let wanted = Set(keep.map { $0.lowercased() })
+                        filter.wanted = names.map { wanted.contains($0.lowercased()) }
+                    }
                     onHeader(CSVTable(name: name, header: names, rows: []))
                     return
                 }
@@ -149,14 +155,30 @@ public struct CSVRow: Sendable {
 public enum DecimalMoney {
     /// "19.99" → 1999 (with 2 decimals); nil for anything but digits with an optional point.
     public static func parseDecimal(_ text: String, decimals: Int) -> Int64? {
-        let negative = text.hasPrefix("-")
-        let body = negative ? String(text.dropFirst()) : text
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCIIDigitCharacter) else { return nil }
-        var fraction = parts.count == 2 ? String(parts[1]) : ""
-        guard fraction.count <= decimals, fraction.allSatisfy(\.isASCIIDigitCharacter), parts.count == 1 || !fraction.isEmpty else { return nil }
-        fraction += String(repeating: "0", count: decimals - fraction.count)
-        guard let value = Int64(String(whole) + fraction) else { return nil }
+        var value: Int64 = 0
+        var negative = false, seenDigit = false, seenPoint = false
+        var fractionDigits = 0
+        for (i, b) in text.utf8.enumerated() {
+            switch b {
+            case UInt8(ascii: "-") where i == 0: negative = true
+            case UInt8(ascii: "."):
+                guard seenDigit, !seenPoint else { return nil }
+                seenPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if seenPoint { fractionDigits += 1; guard fractionDigits <= decimals else { return nil } } else { seenDigit = true }
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
+                guard !o1, !o2 else { return nil }
+                value = a
+            default: return nil
+            }
+        }
+        guard seenDigit, !seenPoint || fractionDigits > 0 else { return nil }
+        for _ in fractionDigits..<decimals {
+            let (m, o) = value.multipliedReportingOverflow(by: 10)
+            guard !o else { return nil }
+            value = m
+        }
         return negative ? -value : value
     }
 }
@@ -167,6 +189,8 @@ extension Character {
 
 extension String {
     var trimmingSpaces: String {
+        guard let first = utf8.first, let last = utf8.last,
+              first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return self }
         var s = Substring(self)
         while s.first == " " || s.first == "\t" { s = s.dropFirst() }
         while s.last == " " || s.last == "\t" { s = s.dropLast() }

@@ -1,4 +1,5 @@
 import TallyCore
+import TallyDigest
 
 /// One order as an export shows it (a canonical CSV folder, NDJSON, or Shopify's CSV),
 /// with its fulfillments and refunds.
@@ -57,6 +58,7 @@ public final class OrdersDeriver: @unchecked Sendable {
     var seenFulfillments = Set<String>(), seenRefunds = Set<String>()
     var refundedByOrder: [OrderID: Int64]?
     var unpriced: [SKU] = [], unpricedSet = Set<SKU>()
+    let hasher = SHA256Hasher()
 
     public init(truth: Truth, at: Timestamp, restockCancelled: Bool, source: String = "orders-export") {
         self.truth = truth; self.at = at; self.restockCancelled = restockCancelled; self.source = source
@@ -66,7 +68,7 @@ public final class OrdersDeriver: @unchecked Sendable {
     public func derive(_ orders: [ExportedOrder], rejected: [DerivedEvent] = []) -> [DerivedEvent] {
         var events = rejected
         func add(_ origin: String, _ line: Int, _ kind: String, _ key: [String], _ type: EventType, _ time: String, _ data: [(String, JSONValue)]) {
-            events.append(CatalogIngest.event(origin: origin, line: line, id: CatalogIngest.id(kind, key + [time]), type: type,
+            events.append(CatalogIngest.event(origin: origin, line: line, id: CatalogIngest.id(kind, key + [time], using: hasher), type: type,
                                               time: time, source: source, data: data))
             typeCounts[type, default: 0] += 1
         }

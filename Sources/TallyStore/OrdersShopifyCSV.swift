@@ -90,7 +90,7 @@ extension OrderExportReader {
                 broken = true
             }
         }
-        try CSVTable.stream(path, onHeader: { c = ShopifyColumns($0) }, process)
+        try CSVTable.stream(path, keep: ShopifyColumns.names, onHeader: { c = ShopifyColumns($0) }, process)
         flush()
     }
 
@@ -98,6 +98,9 @@ extension OrderExportReader {
     struct ShopifyColumns {
         var name: Int?, id: Int?, email: Int?, currency: Int?, total: Int?, created: Int?, cancelled: Int?, fulfilledAt: Int?
         var refunded: Int?, location: Int?, qty: Int?, price: Int?, sku: Int?, discount: Int?, lineStatus: Int?
+        /// Every column the reader looks at (the others are never decoded).
+        static let names = ["Name", "Id", "Email", "Currency", "Total", "Created at", "Cancelled at", "Fulfilled at", "Refunded Amount",
+                            "Location", "Lineitem quantity", "Lineitem price", "Lineitem sku", "Lineitem discount", "Lineitem fulfillment status"]
         init() {}
         init(_ t: CSVTable) {
             name = t.column("Name"); id = t.column("Id"); email = t.column("Email"); currency = t.column("Currency"); total = t.column("Total")
@@ -110,11 +113,13 @@ extension OrderExportReader {
 
     /// "2026-11-20 10:15:00 -0500" → "2026-11-20T10:15:00-05:00"; RFC 3339 passes through.
     static func shopifyTime(_ text: String) -> String? {
-        if Timestamp.parse(text) != nil { return text }
-        let parts = text.split(separator: " ")
-        guard parts.count == 3, parts[2].count == 5, let sign = parts[2].first, sign == "+" || sign == "-" else { return nil }
-        let offset = parts[2]
-        let candidate = "\(parts[0])T\(parts[1])\(sign)\(offset.dropFirst().prefix(2)):\(offset.suffix(2))"
-        return Timestamp.parse(candidate) == nil ? nil : candidate
+        let bytes = Array(text.utf8)
+        // Shopify's form is exactly "YYYY-MM-DD HH:MM:SS ±HHMM" (25 bytes); anything else must be RFC 3339.
+        guard bytes.count == 25, bytes[10] == 0x20, bytes[19] == 0x20, bytes[20] == UInt8(ascii: "+") || bytes[20] == UInt8(ascii: "-") else {
+            return Timestamp.parse(text) != nil ? text : nil
+        }
+        let candidate = bytes[0..<10] + [UInt8(ascii: "T")] + bytes[11..<19] + bytes[20..<23] + [UInt8(ascii: ":")] + bytes[23..<25]
+        let result = String(decoding: candidate, as: UTF8.self)
+        return Timestamp.parse(result) == nil ? nil : result
     }
 }
