@@ -38,6 +38,9 @@ struct IngestOptions: ParsableArguments {
 
     var time: Timestamp { at.flatMap(Timestamp.parse) ?? SystemClock().now() }
 
+    /// Events per transaction: larger than append's default, since an ingest is one big batch job.
+    static let batchSize = 50_000
+
     /// Reads a CSV file and truth, derives, appends (unless a dry run) and reports.
     func run(file: String, derive: @escaping @Sendable (CSVTable, Truth) -> IngestResult,
              extra: @escaping (IngestResult) -> (text: [String], json: [(String, JSONValue)]) = { _ in ([], []) }) throws {
@@ -74,7 +77,7 @@ struct IngestOptions: ParsableArguments {
         } else {
             var progress = Output.Progress(total: nil, items: true)
             try Timings.measure("derive and append") {
-                try AppendRunner(journal: journal).run(producer: { emit in totals.value = try stream(truth, emit) }, into: &summary) {
+                try AppendRunner(journal: journal, batchSize: IngestOptions.batchSize).run(producer: { emit in totals.value = try stream(truth, emit) }, into: &summary) {
                     progress.show($0, "ingesting \(file)")
                 }
             }
