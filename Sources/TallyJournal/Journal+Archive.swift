@@ -191,7 +191,7 @@ extension Journal {
 
     /// Checks an archive file on its own: its SHA-256 and size against the manifest, its
     /// own record of the manifest, gapless seqs, and every row rehashed along the chain from
-    /// the manifest's previous hash to its last hash. Nil when intact, else what is wrong.
+    /// the manifest's previous hash to its last hash. Empty when intact, else what is wrong.
     public static func verifyArchive(path: String, manifest: ArchiveManifest) -> [String] {
         var problems: [String] = []
         do throws(JournalError) {
