@@ -67,11 +67,16 @@ public struct AppendRunner {
         let batchSize = self.batchSize
         handoff.startProducer { handoff in AppendRunner.produce(fd: fd, name: name, batchSize: batchSize, into: handoff) }
         defer { handoff.cancelAndWait() }
+        try write(from: handoff, into: &summary, progress: progress)
+    }
+
+    /// The writer's side of a pipeline: appends each batch as it comes, until the end.
+    private func write(from handoff: Handoff<Chunk>, into summary: inout AppendSummary, progress: ((Int) -> Void)?) throws {
         while true {
             switch handoff.take() {
-            case .batch(let items, let bytesRead):
+            case .batch(let items, let done):
                 summary.add(try journal.append(items))
-                progress?(bytesRead)
+                progress?(done)
             case .end:
                 return
             case .failed(let error):
@@ -180,17 +185,7 @@ public struct AppendRunner {
             }
         }
         defer { handoff.cancelAndWait() }
-        while true {
-            switch handoff.take() {
-            case .batch(let items, let done):
-                summary.add(try journal.append(items))
-                progress?(done)
-            case .end:
-                return
-            case .failed(let error):
-                throw error
-            }
-        }
+        try write(from: handoff, into: &summary, progress: progress)
     }
 
     /// Decodes a batch of derived events on two threads (the writer mostly waits on the

@@ -121,15 +121,11 @@ enum EvidencePack {
     /// Creates `dir`, or accepts it when it exists and is empty.
     static func prepare(_ dir: String) throws(CLIFailure) {
         if mkdir(dir, 0o755) == 0 { return }
-        guard errno == EEXIST, let handle = opendir(dir) else {
+        guard errno == EEXIST, let names = Output.directoryEntries(dir) else {
             throw .usage("tally: cannot create \(dir): \(String(cString: strerror(errno)))")
         }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." {
-                throw .usage("tally: \(dir) is not empty: give a new folder for the pack (nothing was written)")
-            }
+        if !names.isEmpty {
+            throw .usage("tally: \(dir) is not empty: give a new folder for the pack (nothing was written)")
         }
     }
 

@@ -101,6 +101,8 @@ struct ReconcileRun {
     let snapshot: String?
     let restoredAt: String?
     let asOf: String?
+    /// The store when the caller has already read it (a drill checks its schema first).
+    var store: StoreSnapshot? = nil
 
     /// A report and the truth behind it (repair plans from both).
     struct Outcome {
@@ -112,7 +114,7 @@ struct ReconcileRun {
 
     /// Reads the store on another thread while the journal replays on this one.
     func run() throws(CLIFailure) -> Outcome {
-        let pending = PendingStore(path: storePath)
+        let pending = store.map(PendingStore.init(ready:)) ?? PendingStore(path: storePath)
         let markers = try Timings.measure("markers") { () throws(CLIFailure) in try guarded { try journal.allMarkers() } }
         let resolved: ResolvedMarkers
         do throws(MarkerError) {
@@ -148,6 +150,12 @@ struct ReconcileRun {
 final class PendingStore: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<StoreSnapshot, StoreError>?
+
+    /// A store already read.
+    init(ready: StoreSnapshot) {
+        result = .success(ready)
+        done.signal()
+    }
 
     init(path: String) {
         DispatchQueue.global().async {

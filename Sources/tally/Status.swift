@@ -57,12 +57,13 @@ struct Drill: ParsableCommand {
         // 2. The schema, then 3. the reconciliation.
         var bySeverity: [Severity: Int] = [.critical: 0, .high: 0, .warning: 0]
         var schema = "ok"
-        do throws(StoreError) { _ = try StoreReader.read(store) } catch {
+        var snapshotOfStore: StoreSnapshot?
+        do throws(StoreError) { snapshotOfStore = try StoreReader.read(store) } catch {
             schema = error.description
             problems.append("schema: \(error.description)")
         }
-        if schema == "ok" {
-            let report = try ReconcileRun(journal: journal, storePath: store, snapshot: snapshot, restoredAt: nil, asOf: nil).report()
+        if let snapshotOfStore {
+            let report = try ReconcileRun(journal: journal, storePath: store, snapshot: snapshot, restoredAt: nil, asOf: nil, store: snapshotOfStore).report()
             bySeverity = report.bySeverity
             if report.fails(at: config.drillFailOn) {
                 problems.append("findings at or above \(config.drillFailOn?.rawValue ?? "none"): \(bySeverity[.critical] ?? 0) critical, \(bySeverity[.high] ?? 0) high, \(bySeverity[.warning] ?? 0) warning")

@@ -25,12 +25,10 @@ struct Verify: ParsableCommand {
         if !archive.isEmpty || archives != nil {
             var files = archive
             if let archives {
-                guard let dir = opendir(archives) else { throw CLIFailure.usage("tally: cannot read \(archives): \(String(cString: strerror(errno)))") }
-                while let entry = readdir(dir) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    if name.hasPrefix("tally-archive-") && name.hasSuffix(".sqlite") { files.append(archives + "/" + name) }
+                guard let names = Output.directoryEntries(archives) else {
+                    throw CLIFailure.usage("tally: cannot read \(archives): \(String(cString: strerror(errno)))")
                 }
-                closedir(dir)
+                files += names.filter { $0.hasPrefix("tally-archive-") && $0.hasSuffix(".sqlite") }.sorted().map { archives + "/" + $0 }
                 if files.isEmpty { throw CLIFailure.usage("tally: \(archives) holds no tally-archive-*.sqlite") }
             }
             let journal = journalOption.journal == nil ? nil : try journalOption.open(readOnly: true)
