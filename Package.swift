@@ -1,9 +1,11 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Tally: an append-only journal of store events, replayed and diffed against a
-// restored store. One external dependency (swift-argument-parser) keeps CI's
-// clean builds short; SQLite and SHA-256 come from the system libraries.
+// restored store. SQLite, SHA-256 and HMAC come from the system libraries;
+// swift-argument-parser is the CLI, Hummingbird 2 (with swift-log, swift-nio and
+// swift-service-lifecycle, which it builds on anyway) is `tally serve`. Hummingbird's
+// traits are off: its swift-configuration support is not used.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -16,6 +18,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,10 +44,25 @@ let package = Package(
         .target(name: "TallyJournal", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
         .target(name: "TallyStore", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
         .target(name: "TallyReports", dependencies: ["TallyCore"], swiftSettings: strict),
+        // The capture service: HTTP routes, webhooks, group commit, metrics.
+        .target(
+            name: "TallyServer",
+            dependencies: [
+                "TallyCore", "TallyJournal", "TallyReports", "TallyDigest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallyJournal", "TallyStore", "TallyReports",
+                "TallyCore", "TallyJournal", "TallyStore", "TallyReports", "TallyServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -54,8 +76,18 @@ let package = Package(
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyTestSupport"], swiftSettings: strict),
         .testTarget(name: "TallyJournalTests", dependencies: ["TallyJournal", "TallyStore", "TallyTestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "TallyServerTests",
+            dependencies: [
+                "TallyServer", "TallyTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TallyCLITests",
-            dependencies: ["TallyTestSupport"],
+            dependencies: ["TallyTestSupport", "TallyJournal", "TallyDigest"],
             swiftSettings: strict
         ),
     ]

@@ -35,39 +35,66 @@ extension Journal {
         }
     }
 
-    private func appendInTransaction(_ items: [AppendItem]) throws(SQLiteError) -> [AppendOutcome] {
-        let headStatement = try cached("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1")
-        defer { headStatement.reset() }
+    /// The chain's head as the transaction found it, then as it grows.
+    struct ChainCursor {
         var seq: Int64 = 0
         var previousHash: [UInt8] = []
-        var recordedUs = clock.now().microseconds
+        var recordedUs: Int64
+        var appendedAny = false
+    }
+
+    /// Reads the head inside a write transaction.
+    func chainCursor() throws(SQLiteError) -> ChainCursor {
+        let headStatement = try cached("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1")
+        defer { headStatement.reset() }
+        var cursor = ChainCursor(recordedUs: clock.now().microseconds)
         if try headStatement.step() {
-            seq = headStatement.int64(0)
-            previousHash = headStatement.blob(1)
+            cursor.seq = headStatement.int64(0)
+            cursor.previousHash = headStatement.blob(1)
             // recorded_at never goes backwards, even if the wall clock does.
-            recordedUs = max(recordedUs, headStatement.int64(2))
+            cursor.recordedUs = max(cursor.recordedUs, headStatement.int64(2))
         }
+        return cursor
+    }
+
+    /// Records the new head, so that verify notices a removed tail.
+    func finishChain(_ cursor: ChainCursor) throws(SQLiteError) {
+        guard cursor.appendedAny else { return }
+        let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
+        meta.reset()
+        meta.bind(String(cursor.seq), at: 1); meta.bind(SHA256Hasher.hex(cursor.previousHash), at: 2); try meta.step()
+    }
+
+    private func appendInTransaction(_ items: [AppendItem]) throws(SQLiteError) -> [AppendOutcome] {
+        var cursor = try chainCursor()
+        let outcomes = try appendItems(items, cursor: &cursor)
+        try finishChain(cursor)
+        return outcomes
+    }
+
+    /// Keeps a rejected input in the quarantine.
+    func quarantine(_ rejection: Rejection, raw: [UInt8], rawBytes: Int, receivedUs: Int64) throws(SQLiteError) {
+        let quarantine = try cached(
+            "INSERT INTO quarantine (received_us, input, line, event_id, reason, raw, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        quarantine.reset()
+        quarantine.bind(receivedUs, at: 1); quarantine.bind(rejection.input, at: 2)
+        quarantine.bind(Int64(rejection.line), at: 3); quarantine.bind(rejection.eventID, at: 4)
+        quarantine.bind(rejection.message, at: 5); quarantine.bind(blob: raw, at: 6); quarantine.bind(Int64(rawBytes), at: 7)
+        try quarantine.step()
+    }
+
+    /// Appends items after `cursor` inside the caller's transaction.
+    func appendItems(_ items: [AppendItem], cursor: inout ChainCursor) throws(SQLiteError) -> [AppendOutcome] {
         let find = try cached("SELECT seq, id, type, occurred_us, source, data FROM events WHERE id_key = ?")
         defer { find.reset() }
         let insert = try cached(Schema.insertEvent)
-        let quarantine = try cached(
-            "INSERT INTO quarantine (received_us, input, line, event_id, reason, raw, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        func keep(_ rejection: Rejection, raw: [UInt8], rawBytes: Int) throws(SQLiteError) {
-            quarantine.reset()
-            quarantine.bind(recordedUs, at: 1); quarantine.bind(rejection.input, at: 2)
-            quarantine.bind(Int64(rejection.line), at: 3); quarantine.bind(rejection.eventID, at: 4)
-            quarantine.bind(rejection.message, at: 5); quarantine.bind(blob: raw, at: 6); quarantine.bind(Int64(rawBytes), at: 7)
-            try quarantine.step()
-        }
-
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(items.count)
-        var appendedAny = false
         var material = HashMaterial()
         for item in items {
             switch item {
             case .rejected(let rejection, let raw, let rawBytes):
-                try keep(rejection, raw: raw, rawBytes: rawBytes)
+                try quarantine(rejection, raw: raw, rawBytes: rawBytes, receivedUs: cursor.recordedUs)
                 outcomes.append(.rejected(rejection))
             case .event(let event, let raw, let input, let line):
                 let record = EventRecord(event)
@@ -78,17 +105,18 @@ extension Journal {
                         let rejection = Rejection(
                             input: input, line: line, eventID: record.id,
                             message: "\(input):\(line): \(event.type.rawValue): conflict: id \(CanonicalJSON.quoted(record.id)) is already in the journal at seq \(existing.seq) with different content; the first is kept")
-                        try keep(rejection, raw: raw, rawBytes: raw.count)
+                        try quarantine(rejection, raw: raw, rawBytes: raw.count, receivedUs: cursor.recordedUs)
                         outcomes.append(.rejected(rejection))
                     }
                     continue
                 }
-                seq += 1
-                record.writeHashMaterial(seq: seq, recordedUs: recordedUs, into: &material)
-                let hash = hasher.digest(previousHash, material.bytes)
+                cursor.seq += 1
+                let seq = cursor.seq
+                record.writeHashMaterial(seq: seq, recordedUs: cursor.recordedUs, into: &material)
+                let hash = hasher.digest(cursor.previousHash, material.bytes)
                 insert.reset()
                 insert.bind(seq, at: 1)
-                insert.bind(recordedUs, at: 2)
+                insert.bind(cursor.recordedUs, at: 2)
                 record.bind(to: insert, first: 3)
                 insert.bind(blob: hash, at: Int32(EventRecord.columns.count + 3))
                 try insert.step()
@@ -98,16 +126,10 @@ extension Journal {
                     anchor.bind(seq, at: 1); anchor.bind(blob: hash, at: 2)
                     try anchor.step()
                 }
-                previousHash = hash
-                appendedAny = true
+                cursor.previousHash = hash
+                cursor.appendedAny = true
                 outcomes.append(.appended(Seq(seq)))
             }
-        }
-        if appendedAny {
-            // The head, so that verify notices a removed tail.
-            let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
-            meta.reset()
-            meta.bind(String(seq), at: 1); meta.bind(SHA256Hasher.hex(previousHash), at: 2); try meta.step()
         }
         return outcomes
     }

@@ -1,5 +1,6 @@
 import TallyCore
 import TallySQLite
+import TallyDigest
 
 /// What `orderHistory` found.
 public enum OrderLookupResult: Sendable {
@@ -245,6 +246,32 @@ extension Journal {
                 try? connection.execute("ROLLBACK")
                 throw error
             }
+        }
+    }
+}
+
+extension Journal {
+    /// Truth's price of a SKU now: its last `price.changed` in event-time order (an index read).
+    public func currentPrice(_ sku: SKU) throws(JournalError) -> PriceChanged? {
+        try wrap { () throws(SQLiteError) -> PriceChanged? in
+            let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type = \(EventType.priceChanged.code) ORDER BY occurred_us DESC, seq DESC LIMIT 1")
+            defer { s.reset() }
+            s.reset()
+            s.bind(sku.rawValue, at: 1)
+            guard try s.step(), case .priceChanged(let p)? = Journal.timelineEvent(row: s)?.event.payload else { return nil }
+            return p
+        }
+    }
+
+    /// Whether an event with this id is in the journal.
+    public func contains(eventID: String) throws(JournalError) -> Bool {
+        try wrap { () throws(SQLiteError) -> Bool in
+            let s = try cached("SELECT id FROM events WHERE id_key = ?")
+            defer { s.reset() }
+            s.reset()
+            s.bind(idKey(eventID), at: 1)
+            while try s.step() { if s.text(0) == eventID { return true } }
+            return false
         }
     }
 }

@@ -96,3 +96,24 @@ extension Journal {
         }
     }
 }
+
+extension JournalStats {
+    /// `tally stats --format json` and `GET /v1/status`: the counts and markers as JSON members.
+    public func jsonMembers(journal: String) -> [(String, JSONValue)] {
+        func marker(_ m: MarkerInfo?) -> JSONValue {
+            guard let m else { return .null }
+            return .obj([("seq", .int(m.seq.rawValue)), ("snapshot_id", .string(m.snapshotID)), ("occurred_at", .string(m.occurredAt.rfc3339))])
+        }
+        return [
+            ("journal", .string(journal)),
+            ("events", .int(events)), ("last_seq", .int(lastSeq)),
+            ("by_type", .obj(EventType.allCases.map { ($0.rawValue, .int(byType[$0] ?? 0)) })),
+            ("first_occurred_at", .text(firstOccurredAt?.rfc3339)),
+            ("last_occurred_at", .text(lastOccurredAt?.rfc3339)),
+            ("first_recorded_at", .text(firstRecordedAt?.rfc3339)),
+            ("last_recorded_at", .text(lastRecordedAt?.rfc3339)),
+            ("last_snapshot", marker(lastSnapshot)), ("last_restore", marker(lastRestore)),
+            ("quarantined", .int(quarantined)),
+        ]
+    }
+}

@@ -141,6 +141,22 @@ enum Schema {
       raw          BLOB    NOT NULL,
       raw_bytes    INTEGER NOT NULL
     );
+
+    -- Every webhook delivery that passed its signature check, with its raw body,
+    -- so that a mapping bug can be fixed and the deliveries replayed. A platform's
+    -- retry of a quarantined delivery is mapped again (and recorded again).
+    CREATE TABLE IF NOT EXISTS deliveries (
+      did           INTEGER PRIMARY KEY,
+      source        TEXT    NOT NULL,
+      delivery_key  TEXT    NOT NULL,
+      topic         TEXT    NOT NULL,
+      received_us   INTEGER NOT NULL,
+      headers       TEXT    NOT NULL,
+      body          BLOB    NOT NULL,
+      result        TEXT    NOT NULL,
+      message       TEXT
+    );
+    CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (source, delivery_key);
     """
 
     /// Append-only, enforced by the database itself.
@@ -154,6 +170,10 @@ enum Schema {
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: anchors cannot be updated'); END;
     CREATE TRIGGER IF NOT EXISTS anchors_no_delete BEFORE DELETE ON anchors
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: anchors cannot be deleted'); END;
+    CREATE TRIGGER IF NOT EXISTS deliveries_no_update BEFORE UPDATE ON deliveries
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: deliveries cannot be updated'); END;
+    CREATE TRIGGER IF NOT EXISTS deliveries_no_delete BEFORE DELETE ON deliveries
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: deliveries cannot be deleted'); END;
     """
 
     static let insertEvent = "INSERT INTO events (seq, recorded_us, " + EventRecord.columns.joined(separator: ", ")

@@ -99,11 +99,8 @@ public struct ReportDocument: Sendable {
 
 /// Money in minor units, shown in major units with the currency's usual decimals.
 public enum Money {
-    static let zeroDecimal: Set<String> = ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]
-    static let threeDecimal: Set<String> = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
-
     public static func format(_ minor: Int64, _ currency: String) -> String {
-        let decimals = zeroDecimal.contains(currency) ? 0 : threeDecimal.contains(currency) ? 3 : 2
+        let decimals = DecimalMoney.decimals(for: currency)
         guard decimals > 0 else { return "\(minor) \(currency)" }
         let scale: Int64 = decimals == 3 ? 1000 : 100
         let magnitude = minor.magnitude

@@ -152,37 +152,6 @@ public struct CSVRow: Sendable {
     public func invalid(_ column: Int?, _ message: String) -> IngestRowError { fail(column, message) }
 }
 
-public enum DecimalMoney {
-    /// "19.99" → 1999 (with 2 decimals); nil for anything but digits with an optional point.
-    public static func parseDecimal(_ text: String, decimals: Int) -> Int64? {
-        var value: Int64 = 0
-        var negative = false, seenDigit = false, seenPoint = false
-        var fractionDigits = 0
-        for (i, b) in text.utf8.enumerated() {
-            switch b {
-            case UInt8(ascii: "-") where i == 0: negative = true
-            case UInt8(ascii: "."):
-                guard seenDigit, !seenPoint else { return nil }
-                seenPoint = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if seenPoint { fractionDigits += 1; guard fractionDigits <= decimals else { return nil } } else { seenDigit = true }
-                let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
-                guard !o1, !o2 else { return nil }
-                value = a
-            default: return nil
-            }
-        }
-        guard seenDigit, !seenPoint || fractionDigits > 0 else { return nil }
-        for _ in fractionDigits..<decimals {
-            let (m, o) = value.multipliedReportingOverflow(by: 10)
-            guard !o else { return nil }
-            value = m
-        }
-        return negative ? -value : value
-    }
-}
-
 extension Character {
     var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

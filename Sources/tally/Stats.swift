@@ -14,23 +14,9 @@ struct Stats: ParsableCommand {
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
         let stats = try guarded { try journal.stats() }
-        func marker(_ m: MarkerInfo?) -> JSONValue {
-            guard let m else { return .null }
-            return .obj([("seq", .int(m.seq.rawValue)), ("snapshot_id", .string(m.snapshotID)), ("occurred_at", .string(m.occurredAt.rfc3339))])
-        }
         switch format {
         case .json:
-            print(JSONWriter.encode(.obj([
-                ("journal", .string(journal.path)),
-                ("events", .int(stats.events)), ("last_seq", .int(stats.lastSeq)),
-                ("by_type", .obj(EventType.allCases.map { ($0.rawValue, .int(stats.byType[$0] ?? 0)) })),
-                ("first_occurred_at", .text(stats.firstOccurredAt?.rfc3339)),
-                ("last_occurred_at", .text(stats.lastOccurredAt?.rfc3339)),
-                ("first_recorded_at", .text(stats.firstRecordedAt?.rfc3339)),
-                ("last_recorded_at", .text(stats.lastRecordedAt?.rfc3339)),
-                ("last_snapshot", marker(stats.lastSnapshot)), ("last_restore", marker(stats.lastRestore)),
-                ("quarantined", .int(stats.quarantined)),
-            ])))
+            print(JSONWriter.encode(.obj(stats.jsonMembers(journal: journal.path))))
         case .text:
             print("journal        \(journal.path)")
             print("events         \(stats.events)" + (stats.events > 0 ? " (seq 1–\(stats.lastSeq))" : ""))

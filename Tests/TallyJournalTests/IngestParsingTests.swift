@@ -1,4 +1,5 @@
 import Testing
+import TallyCore
 @testable import TallyStore
 
 @Suite("Ingest parsing: decimal money and Shopify dates")

@@ -20,6 +20,23 @@ public struct TallyConfig: Sendable, Equatable {
         public var rtoSeconds: Int64
     }
 
+    /// A bearer token for `tally serve` (`[tokens.NAME] token = "..."`, `access = "read"` or `"write"`).
+    public struct APIToken: Sendable, Equatable {
+        public var name: String
+        public var token: String
+        public var canWrite: Bool
+        public init(name: String, token: String, canWrite: Bool) { self.name = name; self.token = token; self.canWrite = canWrite }
+    }
+
+    /// A webhook platform (`[shopify]`, `[woocommerce]`): its signing secrets (several during a
+    /// rotation), the location for orders that name none, and the shop's currency.
+    public struct WebhookPlatform: Sendable, Equatable {
+        public var secrets: [String] = []
+        public var defaultLocation: String?
+        public var currency: String?
+        public init() {}
+    }
+
     public static let systemNames = ["orders", "products", "inventory", "discounts", "content", "settings"]
 
     /// How long any source may be quiet (default 6 hours); `[sources.NAME] quiet_limit` per source.
@@ -31,6 +48,12 @@ public struct TallyConfig: Sendable, Equatable {
     public var systems: [String: System] = Dictionary(uniqueKeysWithValues: TallyConfig.systemNames.map {
         ($0, System(name: $0, rpoSeconds: 86_400, rtoSeconds: 14_400))
     })
+
+    /// `tally serve`: the largest request body accepted (`[server] max_body_bytes`, default 4 MiB).
+    public var maxBodyBytes = 4 * 1024 * 1024
+    public var tokens: [String: APIToken] = [:]
+    public var shopify = WebhookPlatform()
+    public var woocommerce = WebhookPlatform()
 
     public init() {}
 
@@ -50,10 +73,15 @@ public struct TallyConfig: Sendable, Equatable {
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]") else { throw fail("a table header must end with ]") }
                 section = trimmed.dropFirst().dropLast().split(separator: ".").map { $0.trimmingCharacters(in: " \t") }
-                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems"].contains(table) else {
-                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME")
+                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems", "server", "tokens", "shopify", "woocommerce"].contains(table) else {
+                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME, server, tokens.NAME, shopify, woocommerce")
                 }
-                if table != "journal" && table != "drills" && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
+                let named = ["sources", "jobs", "systems", "tokens"].contains(table)
+                if named && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
+                if !named && section.count != 1 { throw fail("[\(table)] takes no name") }
+                if table == "tokens", config.tokens[section[1]] == nil {
+                    config.tokens[section[1]] = APIToken(name: section[1], token: "", canWrite: false)
+                }
                 if table == "systems" && !systemNames.contains(section[1]) {
                     throw fail("unknown system \(section[1]): the systems are \(systemNames.joined(separator: ", "))")
                 }
@@ -64,7 +92,16 @@ public struct TallyConfig: Sendable, Equatable {
             let key = trimmed[..<eq].trimmingCharacters(in: " \t")
             let valueText = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: " \t")
             let value: String
-            if valueText.hasPrefix("\"") {
+            var list: [String] = []
+            if valueText.hasPrefix("[") {
+                guard valueText.hasSuffix("]") else { throw fail("\(key): an array must end with ]") }
+                for item in valueText.dropFirst().dropLast().split(separator: ",") {
+                    let t = item.trimmingCharacters(in: " \t")
+                    guard t.count >= 2, t.hasPrefix("\""), t.hasSuffix("\"") else { throw fail("\(key): an array holds quoted strings, got \(t)") }
+                    list.append(String(t.dropFirst().dropLast()))
+                }
+                value = valueText
+            } else if valueText.hasPrefix("\"") {
                 guard valueText.count >= 2, valueText.hasSuffix("\"") else { throw fail("\(key): a string must be quoted on both sides") }
                 value = String(valueText.dropFirst().dropLast())
             } else {
@@ -91,9 +128,31 @@ public struct TallyConfig: Sendable, Equatable {
             case ("jobs"?, "slow_after"): config.jobs[section[1]]!.slowAfterSeconds = try duration()
             case ("systems"?, "rpo"): config.systems[section[1]]!.rpoSeconds = try duration()
             case ("systems"?, "rto"): config.systems[section[1]]!.rtoSeconds = try duration()
+            case ("server"?, "max_body_bytes"):
+                guard let n = Int(value), n >= 1024 else { throw fail("max_body_bytes must be an integer ≥ 1024, got \(valueText)") }
+                config.maxBodyBytes = n
+            case ("tokens"?, "token"):
+                guard value.count >= 16 else { throw fail("token must be at least 16 characters") }
+                config.tokens[section[1]]!.token = value
+            case ("tokens"?, "access"):
+                guard value == "read" || value == "write" else { throw fail("access must be \"read\" or \"write\", got \(valueText)") }
+                config.tokens[section[1]]!.canWrite = value == "write"
+            case ("shopify"?, "secrets"), ("woocommerce"?, "secrets"):
+                guard valueText.hasPrefix("["), !list.isEmpty, !list.contains(where: \.isEmpty) else {
+                    throw fail("secrets must be an array of non-empty strings, such as [\"new\", \"old\"]")
+                }
+                if section.first == "shopify" { config.shopify.secrets = list } else { config.woocommerce.secrets = list }
+            case ("shopify"?, "default_location"), ("woocommerce"?, "default_location"):
+                if section.first == "shopify" { config.shopify.defaultLocation = value } else { config.woocommerce.defaultLocation = value }
+            case ("shopify"?, "currency"), ("woocommerce"?, "currency"):
+                guard value.count == 3, value.allSatisfy({ $0.isASCII && $0.isUppercase }) else { throw fail("currency must be an ISO 4217 code such as USD, got \(valueText)") }
+                if section.first == "shopify" { config.shopify.currency = value } else { config.woocommerce.currency = value }
             default:
                 throw fail("unknown key \(key) in [\(section.joined(separator: "."))] (see the README's configuration section)")
             }
+        }
+        for token in config.tokens.values where token.token.isEmpty {
+            throw ConfigError(message: "\(name): [tokens.\(token.name)] has no token")
         }
         return config
     }
@@ -114,6 +173,7 @@ public struct TallyConfig: Sendable, Equatable {
 
 public struct ConfigError: Error, Sendable, Equatable {
     public let message: String
+    public init(message: String) { self.message = message }
 }
 
 extension Substring {
