@@ -107,15 +107,15 @@ extension Journal {
         try s.step()
     }
 
-    /// Recorded deliveries, oldest first (`source` nil for all).
-    public func deliveries(source: String? = nil, limit: Int = 1_000) throws(JournalError) -> [StoredDelivery] {
+    /// Recorded deliveries, oldest first (`source` and `result` nil for all).
+    public func deliveries(source: String? = nil, result: String? = nil, limit: Int = 1_000) throws(JournalError) -> [StoredDelivery] {
         try wrap { () throws(SQLiteError) in
             guard try hasTable("deliveries") else { return [] }
             let s = try connection.prepare("""
                 SELECT did, source, delivery_key, topic, received_us, headers, body, result, message FROM deliveries
-                WHERE ?1 IS NULL OR source = ?1 ORDER BY did LIMIT ?2
+                WHERE (?1 IS NULL OR source = ?1) AND (?3 IS NULL OR result = ?3) ORDER BY did LIMIT ?2
                 """)
-            s.bind(source, at: 1); s.bind(Int64(limit), at: 2)
+            s.bind(source, at: 1); s.bind(Int64(limit), at: 2); s.bind(result, at: 3)
             var out: [StoredDelivery] = []
             while try s.step() {
                 out.append(StoredDelivery(

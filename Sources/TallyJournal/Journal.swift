@@ -152,6 +152,12 @@ public final class Journal {
     public func checkpoint() {
         _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
+
+    /// Stops this connection from checkpointing after its commits (a server's writer,
+    /// whose checkpoints another connection makes on another thread).
+    public func disableAutomaticCheckpoints() {
+        _ = try? connection.execute("PRAGMA wal_autocheckpoint=0")
+    }
 }
 
 /// Versions of what the journal is built on (for benchmark and diagnostic output).

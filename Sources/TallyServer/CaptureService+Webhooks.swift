@@ -29,9 +29,7 @@ extension CaptureService {
         try verify(request, body, platform)
         guard let topic = header(request, "X-Shopify-Topic") else { throw ServerFailure.badRequest("X-Shopify-Topic is missing") }
         guard let webhookID = header(request, "X-Shopify-Webhook-Id") else { throw ServerFailure.badRequest("X-Shopify-Webhook-Id is missing") }
-        return try await deliver(request, body, platform, topic: topic, key: webhookID) { (value, isJournaled) throws(MappingError) in
-            try ShopifyMapping.map(topic: topic, body: value, settings: platform.settings, currentPrice: self.currentPrice)
-        }
+        return try await deliver(request, body, platform, topic: topic, key: webhookID)
     }
 
     func woocommerce(_ request: Request) async throws -> Response {
@@ -47,9 +45,7 @@ extension CaptureService {
         // WooCommerce's delivery id is a hash of the webhook id and the second it was sent:
         // two deliveries in one second share it, so the body's digest is part of the key.
         let key = [header(request, "X-WC-Webhook-ID") ?? "", deliveryID, SHA256Hasher.hex(SHA256Hasher().digest([], body))].joined(separator: ":")
-        return try await deliver(request, body, platform, topic: topic, key: key) { (value, isJournaled) throws(MappingError) in
-            try WooCommerceMapping.map(topic: topic, body: value, settings: platform.settings, currentPrice: self.currentPrice, isJournaled: isJournaled)
-        }
+        return try await deliver(request, body, platform, topic: topic, key: key)
     }
 
     static func isWooPing(_ body: [UInt8]) -> Bool {
@@ -91,38 +87,15 @@ extension CaptureService {
     }
 
     /// Parses, maps and records one delivery with its events in one durable transaction.
-    func deliver(_ request: Request, _ body: [UInt8], _ platform: Platform, topic: String, key: String,
-                 map: (JSONValue, (String) -> Bool) throws(MappingError) -> CaptureMapping) async throws -> Response {
-        let input = "\(platform.source) \(topic)"
+    func deliver(_ request: Request, _ body: [UInt8], _ platform: Platform, topic: String, key: String) async throws -> Response {
         var kept: [(String, JSONValue)] = []
         for name in platform.keptHeaders { if let v = header(request, name) { kept.append((name, .string(v))) } }
-        let headers = JSONWriter.encode(.obj(kept), pretty: false)
-        var delivery = Delivery(source: platform.source, key: key, topic: topic, headers: headers, body: body, result: .mapped)
-        var items: [AppendItem] = []
-        var failure: String?
-        do throws(MappingError) {
-            let value: JSONValue
-            do throws(JSONSyntaxError) { value = try JSONParser.parse(body) } catch { throw MappingError("the body is not JSON: \(error)") }
-            switch try map(value, isJournaled) {
-            case .kept(let why):
-                delivery.result = .kept
-                delivery.message = why
-            case .events(let events):
-                for (i, event) in events.enumerated() {
-                    let raw = Array(JSONWriter.encode(event, pretty: false).utf8)
-                    switch EventDecoder.decode(event, input: input, line: i + 1) {
-                    case .success(let e): items.append(.event(e, raw: raw, input: input, line: i + 1))
-                    case .failure(let rejection): items.append(.rejected(rejection, raw: raw, rawBytes: raw.count))
-                    }
-                }
-            }
-        } catch {
-            failure = "\(input) (delivery \(key)): \(error.message)"
-            delivery.result = .quarantined
-            delivery.message = failure
-            items = [.rejected(Rejection(input: input, line: 1, eventID: nil, message: failure!), raw: body, rawBytes: body.count)]
-        }
-        let outcome = try await submit(GroupRequest(delivery: delivery, items: items))
+        let (prepared, failure) = DeliveryMapper.request(
+            source: platform.source, topic: topic, key: key, headers: JSONWriter.encode(.obj(kept), pretty: false), body: body,
+            settings: platform.settings, currentPrice: currentPrice, isJournaled: isJournaled)
+        let delivery = prepared.delivery!
+        let items = prepared.items
+        let outcome = try await submit(prepared)
         switch outcome {
         case .duplicateDelivery(let firstUs, let firstResult):
             metrics.delivery(source: platform.source, topic: topic, result: "duplicate")

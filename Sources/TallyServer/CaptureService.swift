@@ -35,7 +35,8 @@ public final class CaptureService: Sendable {
         let metrics = Metrics(headSeq: try readJournal.head().seq, lastEventBySource: try readJournal.lastEventBySource())
         self.metrics = metrics
         self.reader = Mutex(ReaderBox(readJournal))
-        self.committer = GroupCommitter(journal: writer) { requests, outcomes, _ in
+        let checkpointer = try Journal.open(at: settings.journalPath, clock: clock)
+        self.committer = GroupCommitter(journal: writer, checkpointer: checkpointer) { requests, outcomes, _ in
             metrics.commitFinished()
             let recordedUs = clock.now().microseconds
             for (request, outcome) in zip(requests, outcomes) {

@@ -18,7 +18,7 @@ struct ServeTests {
                  "Content-Type": "application/json"], body)
     }
 
-    func start(_ dir: TempDirectory, extra: [String] = []) throws -> ServeProcess {
+    func start(_ dir: TempDirectory, extra: [String] = [], location: Bool = true) throws -> ServeProcess {
         let journal = dir.file("t.journal")
         if !FileManager.default.fileExists(atPath: journal) { _ = try runTally(["init", "--journal", journal]) }
         let config = dir.write("""
@@ -26,7 +26,7 @@ struct ServeTests {
             token = "e2e-read-token-0123456789"
             access = "read"
             [shopify]
-            default_location = "online"
+            \(location ? "default_location = \"online\"" : "")
             currency = "USD"
             [server]
             max_body_bytes = 100000
@@ -76,6 +76,31 @@ struct ServeTests {
         let order = try runTally(["lookup", "--journal", dir.file("t.journal"), "--order", "5678901234567890123", "--format", "json"])
         #expect(order.status == 0)
         #expect(order.stdout.contains("\"refund_id\": \"929361462\""))
+    }
+
+    @Test("a delivery quarantined for a missing setting is listed by tally deliveries and mapped by --replay once the config is fixed")
+    func replayQuarantined() throws {
+        let dir = TempDirectory("serve-replay"); defer { dir.remove() }
+        let server = try start(dir, location: false)
+        let d = try ServeTests.signedShopify("orders-create.json", topic: "orders/create", webhookID: "r-1")
+        let first = try server.request("POST", "/v1/webhooks/shopify", headers: d.headers, body: d.body)
+        #expect(first.status == 400)
+        #expect((first.json?["error"] as? String)?.contains("default_location") == true)
+        #expect(server.stop() == 0)
+        let journal = dir.file("t.journal")
+        let listed = try runTally(["deliveries", "--journal", journal, "--result", "quarantined"])
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("shopify orders/create  quarantined"))
+        let broken = try runTally(["deliveries", "--journal", journal, "--replay", "--config", dir.file("tally.toml")])
+        #expect(broken.status == 1, "still unmappable: \(broken.stdout)")
+        let fixed = dir.write("[shopify]\ndefault_location = \"online\"\n", to: "fixed.toml")
+        let replay = try runTally(["deliveries", "--journal", journal, "--replay", "--config", fixed, "--format", "json"])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(parseJSONObject(replay.stdout)?["mapped"] as? Int == 1)
+        #expect(try runTally(["lookup", "--journal", journal, "--order", "5678901234567890123"]).status == 0)
+        let again = try runTally(["deliveries", "--journal", journal, "--replay", "--config", fixed, "--format", "json"])
+        #expect(parseJSONObject(again.stdout)?["mapped"] as? Int == 0)
+        #expect(try runTally(["verify", "--journal", journal]).status == 0)
     }
 
     @Test("kill -9 during a stream of deliveries: every delivery that got a 2xx is in the journal and verify passes")
