@@ -41,6 +41,8 @@ extension Journal {
         var previousHash: [UInt8] = []
         var recordedUs: Int64
         var appendedAny = false
+        /// Events appended in this transaction, by type code.
+        var appendedByType = [Int](repeating: 0, count: EventType.allCases.count + 1)
     }
 
     /// Reads the head inside a write transaction.
@@ -63,6 +65,7 @@ extension Journal {
         let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
         meta.reset()
         meta.bind(String(cursor.seq), at: 1); meta.bind(SHA256Hasher.hex(cursor.previousHash), at: 2); try meta.step()
+        try addTypeCounts(cursor.appendedByType)
     }
 
     private func appendInTransaction(_ items: [AppendItem]) throws(SQLiteError) -> [AppendOutcome] {
@@ -128,6 +131,7 @@ extension Journal {
                 }
                 cursor.previousHash = hash
                 cursor.appendedAny = true
+                if record.type >= 0 && Int(record.type) < cursor.appendedByType.count { cursor.appendedByType[Int(record.type)] += 1 }
                 outcomes.append(.appended(Seq(seq)))
             }
         }

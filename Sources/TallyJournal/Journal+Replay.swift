@@ -56,6 +56,11 @@ extension Journal {
         }
         defer { handoff.cancelAndWait() }
         var truth = Truth()
+        // Sized up front when the journal keeps its counts (as of a time, an upper bound).
+        if let counts = try? typeCounts() {
+            truth.reserve(orders: Int(counts[.orderPlaced] ?? 0), fulfillments: Int(counts[.fulfillmentCreated] ?? 0),
+                          refunds: Int(counts[.orderRefunded] ?? 0))
+        }
         while true {
             switch handoff.take() {
             case .events(let events):

@@ -53,11 +53,14 @@ public final class Journal {
                   ('format', '\(Schema.formatName)'), ('version', '\(Schema.formatVersion)'), ('contract', '1'),
                   ('head_seq', '0'), ('head_hash', '');
                 """)
+            // A new journal keeps its counts by type from the first event.
+            if isNew { try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('type_counts', 'complete')") }
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw .notAJournal(path: path, detail: error.message)
         }
+        if !isNew { try journal.completeTypeCounts() }
         return journal
     }
 
@@ -76,6 +79,7 @@ public final class Journal {
         if !readOnly {
             // Indexes added since the journal was created (every statement is IF NOT EXISTS).
             try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
+            try journal.completeTypeCounts()
         }
         return journal
     }

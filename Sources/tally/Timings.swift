@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Phase timings on stderr when `TALLY_TIMINGS=1` (for profiling; off by default).
+/// Phase timings and the peak RSS so far on stderr when `TALLY_TIMINGS=1` (for profiling; off by default).
 enum Timings {
     static let enabled = getenv("TALLY_TIMINGS").map { String(cString: $0) == "1" } ?? false
 
@@ -13,7 +13,9 @@ enum Timings {
         let result = try body()
         clock_gettime(CLOCK_MONOTONIC, &end)
         let ms = Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
-        Output.error("timing: \(name) " + String(Int(ms * 1000)) + " µs")
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        Output.error("timing: \(name) " + String(Int(ms * 1000)) + " µs (peak RSS so far \(usage.ru_maxrss / 1024) MiB)")
         return result
     }
 }

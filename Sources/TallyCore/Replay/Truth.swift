@@ -16,9 +16,9 @@ public struct Truth: Sendable {
     public private(set) var prices: [SKU: PriceTruth] = [:]
     public private(set) var stock: [StockKey: StockTruth] = [:]
     public private(set) var discounts: [DiscountCode: DiscountTruth] = [:]
-    public private(set) var orders: [OrderID: OrderTruth] = [:]
-    public private(set) var fulfillments: [FulfillmentID: FulfillmentTruth] = [:]
-    public private(set) var refunds: [RefundID: RefundTruth] = [:]
+    public private(set) var orders = KeyedTable<OrderID, OrderTruth>()
+    public private(set) var fulfillments = KeyedTable<FulfillmentID, FulfillmentTruth>()
+    public private(set) var refunds = KeyedTable<RefundID, RefundTruth>()
     /// Findings raised by replay itself (oversell, shipped_cancelled_order, order_conflict, orphan_reference).
     public private(set) var replayFindings: [Finding] = []
     /// The last position applied (events must come in event-time order).
@@ -28,6 +28,14 @@ public struct Truth: Sendable {
     public private(set) var maxSeq: Int64 = 0
 
     public init() {}
+
+    /// Sizes the tables for the events to come (replay knows the counts by type), so that
+    /// they are not regrown: a regrowth holds the old and the new storage at once.
+    public mutating func reserve(orders: Int, fulfillments: Int, refunds: Int) {
+        self.orders.reserveCapacity(orders)
+        self.fulfillments.reserveCapacity(fulfillments)
+        self.refunds.reserveCapacity(refunds)
+    }
 
     /// Applies one journaled event. Events must arrive in event-time order.
     public mutating func apply(_ journaled: JournaledEvent) {

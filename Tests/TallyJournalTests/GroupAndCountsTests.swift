@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import TallyCore
+import TallyJournal
+import TallyTestSupport
+
+func item(_ line: String, _ n: Int = 1) -> AppendItem {
+    switch EventDecoder.decode(line, input: "group", line: n) {
+    case .success(let e): return .event(e, raw: Array(line.utf8), input: "group", line: n)
+    case .failure(let r): return .rejected(r, raw: Array(line.utf8), rawBytes: line.utf8.count)
+    }
+}
+
+@Suite("Journal: group commit and deliveries")
+struct GroupCommitTests {
+    @Test("a group appends each request in order in one transaction; a delivery seen in the same group or before is a duplicate")
+    func group() throws {
+        let dir = TempDirectory("group"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("t.journal"))
+        let delivery = Delivery(source: "shopify", key: "w-1", topic: "orders/create", headers: "{}", body: Array("{}".utf8), result: .mapped)
+        let outcomes = try journal.appendGroup([
+            GroupRequest(items: [item(priceLine("a")), item(priceLine("b"))]),
+            GroupRequest(delivery: delivery, items: [item(priceLine("c"))]),
+            GroupRequest(delivery: delivery, items: [item(priceLine("d"))]),
+            GroupRequest(items: [item(priceLine("a")), item(#"{"id":"x"}"#)]),
+        ])
+        #expect(outcomes[0] == .appended([.appended(Seq(1)), .appended(Seq(2))]))
+        #expect(outcomes[1] == .appended([.appended(Seq(3))]))
+        guard case .duplicateDelivery(_, let first) = outcomes[2] else { Issue.record("expected a duplicate delivery"); return }
+        #expect(first == "mapped")
+        guard case .appended(let last) = outcomes[3] else { Issue.record("expected outcomes"); return }
+        #expect(last.first == .duplicate(Seq(1)))
+        if case .rejected = last.last {} else { Issue.record("the bad line must be rejected") }
+        #expect(try journal.verify().isIntact)
+        #expect(try journal.deliveries().count == 1)
+        #expect(throws: (any Error).self) { try journal.unsafeExecuteForTesting("DELETE FROM deliveries") }
+    }
+
+    @Test("a retry of a quarantined delivery is mapped again and recorded again")
+    func quarantinedRetry() throws {
+        let dir = TempDirectory("group-q"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("t.journal"))
+        var delivery = Delivery(source: "shopify", key: "w-1", topic: "orders/create", headers: "{}", body: Array("{}".utf8), result: .quarantined)
+        _ = try journal.appendGroup([GroupRequest(delivery: delivery, items: [item(#"{"id":"x"}"#)])])
+        delivery.result = .mapped
+        let again = try journal.appendGroup([GroupRequest(delivery: delivery, items: [item(priceLine("a"))])])
+        #expect(again == [.appended([.appended(Seq(1))])])
+        #expect(try journal.deliveries().map(\.result) == ["quarantined", "mapped"])
+        #expect(try journal.deliveries(result: "mapped").count == 1)
+    }
+}
+
+@Suite("Journal: counts by type")
+struct TypeCountTests {
+    @Test("a new journal counts its events by type as they are appended, across appends and groups")
+    func counted() throws {
+        let dir = TempDirectory("counts"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("t.journal"))
+        #expect(try journal.typeCounts() == [:])
+        try append(journal, (1...5).map { priceLine("p\($0)") }.joined(separator: "\n"))
+        _ = try journal.appendGroup([GroupRequest(items: [item(priceLine("p1")), item(priceLine("p6"))])])
+        #expect(try journal.typeCounts() == [.priceChanged: 6])
+    }
+
+    @Test("a journal without counts gets them from one scan when opened for writing; read-only opens leave it alone")
+    func migrated() throws {
+        let dir = TempDirectory("counts-old"); defer { dir.remove() }
+        let path = dir.file("t.journal")
+        var journal = try Journal.create(at: path)
+        try append(journal, (1...4).map { priceLine("p\($0)") }.joined(separator: "\n"))
+        try journal.unsafeExecuteForTesting("DELETE FROM journal_meta WHERE key = 'type_counts' OR key LIKE 'count.%'")
+        journal = try Journal.open(at: path, readOnly: true)
+        #expect(try journal.typeCounts() == nil)
+        journal = try Journal.open(at: path)
+        #expect(try journal.typeCounts() == [.priceChanged: 4])
+    }
+}
