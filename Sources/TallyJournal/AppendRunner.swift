@@ -204,6 +204,16 @@ public struct AppendRunner {
 
     /// A derived event (or a rejected row) as an item for the journal.
     static func item(_ d: DerivedEvent) -> AppendItem {
+        if d.rejection == nil, let value = d.value {
+            // Validated from the value; its raw text, needed only if it is quarantined, is
+            // its canonical line (the journal writes it then).
+            switch EventDecoder.decode(value, input: d.origin, line: d.line) {
+            case .success(let event): return .event(event, raw: [], input: d.origin, line: d.line)
+            case .failure(let rejection):
+                let raw = Array(d.text.utf8)
+                return .rejected(rejection, raw: raw, rawBytes: raw.count)
+            }
+        }
         let raw = Array(d.text.utf8)
         if let message = d.rejection {
             let kept = Array(raw.prefix(Limits.quarantinedRawBytesMax))

@@ -4,6 +4,7 @@ import TallySQLite
 
 /// One input line on its way into the journal: a valid event, or a rejection.
 public enum AppendItem: Sendable {
+    /// `raw` is the input's text (empty for an event Tally derived: its canonical line stands in).
     case event(Event, raw: [UInt8], input: String, line: Int)
     case rejected(Rejection, raw: [UInt8], rawBytes: Int)
 }
@@ -108,7 +109,8 @@ extension Journal {
                         let rejection = Rejection(
                             input: input, line: line, eventID: record.id,
                             message: "\(input):\(line): \(event.type.rawValue): conflict: id \(CanonicalJSON.quoted(record.id)) is already in the journal at seq \(existing.seq) with different content; the first is kept")
-                        try quarantine(rejection, raw: raw, rawBytes: raw.count, receivedUs: cursor.recordedUs)
+                        let kept = raw.isEmpty ? Array(event.canonicalLine.utf8) : raw
+                        try quarantine(rejection, raw: kept, rawBytes: kept.count, receivedUs: cursor.recordedUs)
                         outcomes.append(.rejected(rejection))
                     }
                     continue

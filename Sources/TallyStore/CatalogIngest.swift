@@ -31,7 +31,7 @@ public enum CatalogIngest {
     static func event(origin: String, line: Int, id: String, type: EventType, time: String, source: String, data: [(String, JSONValue)]) -> DerivedEvent {
         let value = JSONValue.obj([("id", .string(id)), ("type", .string(type.rawValue)), ("occurred_at", .string(time)),
                                    ("source", .string(source)), ("data", .obj(data))])
-        return DerivedEvent(origin: origin, line: line, text: JSONWriter.encode(value, pretty: false), type: type)
+        return DerivedEvent(origin: origin, line: line, value: value, type: type)
     }
 
     /// A note naming SKUs the journal never priced (a typo, or a product the catalog lacks).

@@ -75,3 +75,24 @@ struct TypeCountTests {
         #expect(try journal.typeCounts() == [.priceChanged: 4])
     }
 }
+
+@Suite("Journal: derived events")
+struct DerivedEventTests {
+    @Test("an event derived as a value is validated from the value; on a conflict its canonical line is quarantined as its raw text")
+    func derivedConflict() throws {
+        let dir = TempDirectory("derived"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("t.journal"))
+        try append(journal, priceLine("p1", price: 100))
+        func derived(_ price: Int) throws -> DerivedEvent {
+            DerivedEvent(origin: "prices.csv", line: 2, value: try JSONParser.parse(priceLine("p1", price: price)), type: .priceChanged)
+        }
+        var summary = AppendSummary()
+        try AppendRunner(journal: journal).run(derived: [try derived(100), try derived(250)], into: &summary)
+        #expect(summary.duplicates == 1)
+        #expect(summary.rejected == 1)
+        #expect(summary.errors.first?.message.hasPrefix("prices.csv:2: price.changed: conflict: id \"p1\"") == true)
+        let kept = try #require(try journal.quarantine(limit: 10).first)
+        #expect(String(decoding: kept.raw, as: UTF8.self)
+                == #"{"data":{"currency":"USD","price":250,"sku":"A"},"id":"p1","occurred_at":"2026-11-20T10:00:00Z","source":"unknown","type":"price.changed"}"#)
+    }
+}
