@@ -42,9 +42,11 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var products: [SKU: Product] = [:]
     public var inventory: [StockKey: Int64] = [:]
     public var discounts: [DiscountCode: Discount] = [:]
-    public var orders: [OrderID: Order] = [:]
-    public var fulfillments: [FulfillmentID: Fulfillment] = [:]
-    public var refunds: [RefundID: Refund] = [:]
+    /// Dense tables (see `KeyedTable`): a store of 930k orders held them in dictionaries
+    /// of 2^21 buckets of 136 bytes each.
+    public var orders = KeyedTable<OrderID, Order>()
+    public var fulfillments = KeyedTable<FulfillmentID, Fulfillment>()
+    public var refunds = KeyedTable<RefundID, Refund>()
 
     public init() {}
 
