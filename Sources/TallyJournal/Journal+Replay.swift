@@ -7,10 +7,14 @@ extension Journal {
 
     /// Truth by replaying the journal (contract §4), or truth as of `asOf`:
     /// only events with `occurred_at` ≤ `asOf`. Reads the binary replay record, never JSON.
+    /// Starts from the newest usable checkpoint (`useCheckpoints`), replaying only the
+    /// events after its position: the result is the same as a replay from the first event.
     ///
     /// Two threads: one steps SQLite and decodes each row's `replay` record (on a
     /// read-only connection of its own), the other applies them to `Truth`.
-    public func replay(asOf: Timestamp? = nil) throws -> Truth {
+    public func replay(asOf: Timestamp? = nil, useCheckpoints: Bool = true) throws -> Truth {
+        let start = useCheckpoints ? try wrap { () throws(SQLiteError) in try usableCheckpoint(asOf: asOf) } : nil
+        lastReplayCheckpoint = start?.info
         enum Chunk: Sendable {
             case events([ReplayEvent])
             case end
@@ -18,16 +22,23 @@ extension Journal {
         }
         let handoff = Handoff<Chunk>(depth: 4)
         let path = self.path
+        let startPosition = start?.info.position
         let asOfMicros = asOf?.microseconds
         handoff.startProducer { handoff in
             do {
                 let connection = try Connection(path: path, mode: .readOnly)
                 connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
                 try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
+                var conditions: [String] = []
+                if start != nil { conditions.append("occurred_us >= ?1 AND NOT (occurred_us = ?1 AND seq <= ?2)") }
+                if asOfMicros != nil { conditions.append("occurred_us <= ?3") }
                 let sql = "SELECT seq, id, type, occurred_us, replay FROM events"
-                    + (asOfMicros == nil ? "" : " WHERE occurred_us <= ?") + " ORDER BY occurred_us, seq"
+                    + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY occurred_us, seq"
                 let rows = try connection.prepare(sql)
-                if let asOfMicros { rows.bind(asOfMicros, at: 1) }
+                if let position = startPosition {
+                    rows.bind(position.occurredAt.microseconds, at: 1); rows.bind(position.seq.rawValue, at: 2)
+                }
+                if let asOfMicros { rows.bind(asOfMicros, at: 3) }
                 var batch: [ReplayEvent] = []
                 batch.reserveCapacity(Journal.replayBatchSize)
                 while try rows.step() {
@@ -55,9 +66,9 @@ extension Journal {
             }
         }
         defer { handoff.cancelAndWait() }
-        var truth = Truth()
+        var truth = start?.truth ?? Truth()
         // Sized up front when the journal keeps its counts (as of a time, an upper bound).
-        if let counts = try? typeCounts() {
+        if start == nil, let counts = try? typeCounts() {
             truth.reserve(orders: Int(counts[.orderPlaced] ?? 0), fulfillments: Int(counts[.fulfillmentCreated] ?? 0),
                           refunds: Int(counts[.orderRefunded] ?? 0))
         }

@@ -18,6 +18,8 @@ public final class Journal {
     let connection: Connection
     let clock: any JournalClock
     let hasher = SHA256Hasher()
+    /// The checkpoint the last `replay` started from (nil: from the first event).
+    public internal(set) var lastReplayCheckpoint: CheckpointInfo?
     /// Prepared statements of the hot paths, compiled once per connection.
     private var statementCache: [String: Statement] = [:]
 

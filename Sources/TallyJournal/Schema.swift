@@ -157,6 +157,20 @@ enum Schema {
       message       TEXT
     );
     CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (source, delivery_key);
+
+    -- Truth after a full replay of every event up to head_seq (position: the last event
+    -- applied, in event-time order), so that replay starts there. Derived: a checkpoint
+    -- is used only while no event appended after it sorts before its position.
+    CREATE TABLE IF NOT EXISTS checkpoints (
+      cid           INTEGER PRIMARY KEY,
+      created_us    INTEGER NOT NULL,
+      head_seq      INTEGER NOT NULL,
+      position_us   INTEGER NOT NULL,
+      position_seq  INTEGER NOT NULL,
+      codec         INTEGER NOT NULL,
+      state         BLOB    NOT NULL,
+      state_sha256  BLOB    NOT NULL
+    );
     """
 
     /// Append-only, enforced by the database itself.

@@ -63,6 +63,9 @@ public final class Connection {
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The rowid of the last INSERT on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
     /// `immediate` takes the write lock up front (so a busy journal waits here, not mid-way).
     public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {

@@ -16,6 +16,7 @@ struct Append: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var configOption: ConfigOption
 
     @Option(help: "Output format: text or json.")
     var format: TextOrJSON = .text
@@ -53,6 +54,9 @@ struct Append: ParsableCommand {
             progress.finish()
         }
         try journal.finishAppending()
+        if let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
+            Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
+        }
         switch format {
         case .json:
             let errors: [JSONValue] = summary.errors.map { rejection in

@@ -65,6 +65,10 @@ struct Snapshot: ParsableCommand {
         }
         let seq = try appendMarker(journal, type: .snapshotTaken, id: "snapshot-\(id)-\(when)", at: when, data: data)
         print("snapshot \(id) recorded at seq \(seq) (\(when), \(digest))")
+        // Truth at the snapshot, so that the reconcile after a restore replays from here.
+        if let checkpoint = try guarded({ try journal.writeCheckpoint(try journal.replay()) }) {
+            print("checkpoint written at seq \(checkpoint.headSeq)")
+        }
     }
 }
 

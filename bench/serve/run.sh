@@ -17,13 +17,13 @@ tally=$(swift build -c release --show-bin-path)/tally
 work=$(mktemp -d /tmp/tally-serve-bench.XXXXXX)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 export TALLY_API_TOKEN=bench-token-0123456789 TALLY_SHOPIFY_SECRET=bench-secret WRK_THREADS=2
-printf '[shopify]\ndefault_location = "online"\n[server]\nmax_body_bytes = 1048576\n' > "$work/tally.toml"
+printf '[shopify]\ndefault_location = "online"\n[server]\nmax_body_bytes = 1048576\n[checkpoints]\nevery = 0\n' > "$work/tally.toml"
 python3 bench/serve/make-load.py 400000 1000000 "$TALLY_SHOPIFY_SECRET" "$work/deliveries.tsv" "$work/events.ndjson"
 
 echo "== tally append, batched (default batch), 1,000,000 events (about as many as the HTTP run below)"
 "$tally" init --journal "$work/append.journal" >/dev/null
 start=$(date +%s.%N)
-"$tally" append --journal "$work/append.journal" "$work/events.ndjson" >/dev/null
+"$tally" append --journal "$work/append.journal" --config "$work/tally.toml" "$work/events.ndjson" >/dev/null
 end=$(date +%s.%N)
 append_rate=$(python3 -c "print(round(1000000 / ($end - $start)))")
 echo "append: $append_rate events/s"

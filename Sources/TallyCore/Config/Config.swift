@@ -52,6 +52,8 @@ public struct TallyConfig: Sendable, Equatable {
     /// `tally serve`: the largest request body accepted (`[server] max_body_bytes`, default 4 MiB).
     public var maxBodyBytes = 4 * 1024 * 1024
     public var tokens: [String: APIToken] = [:]
+    /// Commands that append write a checkpoint every this many events (`[checkpoints] every`; 0: never).
+    public var checkpointEvery: Int64 = 1_000_000
     public var shopify = WebhookPlatform()
     public var woocommerce = WebhookPlatform()
 
@@ -73,8 +75,8 @@ public struct TallyConfig: Sendable, Equatable {
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]") else { throw fail("a table header must end with ]") }
                 section = trimmed.dropFirst().dropLast().split(separator: ".").map { $0.trimmingCharacters(in: " \t") }
-                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems", "server", "tokens", "shopify", "woocommerce"].contains(table) else {
-                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME, server, tokens.NAME, shopify, woocommerce")
+                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems", "server", "tokens", "shopify", "woocommerce", "checkpoints"].contains(table) else {
+                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME, server, tokens.NAME, shopify, woocommerce, checkpoints")
                 }
                 let named = ["sources", "jobs", "systems", "tokens"].contains(table)
                 if named && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
@@ -128,6 +130,9 @@ public struct TallyConfig: Sendable, Equatable {
             case ("jobs"?, "slow_after"): config.jobs[section[1]]!.slowAfterSeconds = try duration()
             case ("systems"?, "rpo"): config.systems[section[1]]!.rpoSeconds = try duration()
             case ("systems"?, "rto"): config.systems[section[1]]!.rtoSeconds = try duration()
+            case ("checkpoints"?, "every"):
+                guard let n = Int64(value), n >= 0 else { throw fail("every must be a number of events (0: no automatic checkpoints), got \(valueText)") }
+                config.checkpointEvery = n
             case ("server"?, "max_body_bytes"):
                 guard let n = Int(value), n >= 1024 else { throw fail("max_body_bytes must be an integer ≥ 1024, got \(valueText)") }
                 config.maxBodyBytes = n

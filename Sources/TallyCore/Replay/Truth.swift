@@ -29,6 +29,27 @@ public struct Truth: Sendable {
 
     public init() {}
 
+    /// Everything a truth holds, for restoring one from a checkpoint (`TruthCodec`).
+    public struct Parts: Sendable {
+        public var prices: [SKU: PriceTruth] = [:]
+        public var stock: [StockKey: StockTruth] = [:]
+        public var discounts: [DiscountCode: DiscountTruth] = [:]
+        public var orders = KeyedTable<OrderID, OrderTruth>()
+        public var fulfillments = KeyedTable<FulfillmentID, FulfillmentTruth>()
+        public var refunds = KeyedTable<RefundID, RefundTruth>()
+        public var replayFindings: [Finding] = []
+        public var position: EventTime?
+        public var applied = 0
+        public var maxSeq: Int64 = 0
+        public init() {}
+    }
+
+    public init(restoring parts: Parts) {
+        prices = parts.prices; stock = parts.stock; discounts = parts.discounts
+        orders = parts.orders; fulfillments = parts.fulfillments; refunds = parts.refunds
+        replayFindings = parts.replayFindings; position = parts.position; applied = parts.applied; maxSeq = parts.maxSeq
+    }
+
     /// Sizes the tables for the events to come (replay knows the counts by type), so that
     /// they are not regrown: a regrowth holds the old and the new storage at once.
     public mutating func reserve(orders: Int, fulfillments: Int, refunds: Int) {

@@ -1,13 +1,12 @@
-import TallyCore
-
 /// The compact binary layout of the journal's `lines`, `discount_codes` and
 /// `replay` columns (see `ReplayRecord`). Strings are a varint byte count and UTF-8 bytes;
 /// integers are zigzag varints; a list starts with its varint count.
-enum Packing {
-    struct Writer {
-        var bytes: [UInt8] = []
+public enum Packing {
+    public struct Writer {
+        public var bytes: [UInt8] = []
+        public init() {}
 
-        mutating func varint(_ value: UInt64) {
+        public mutating func varint(_ value: UInt64) {
             var v = value
             while v >= 0x80 {
                 bytes.append(UInt8(v & 0x7F) | 0x80)
@@ -16,22 +15,22 @@ enum Packing {
             bytes.append(UInt8(v))
         }
 
-        mutating func int(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+        public mutating func int(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
-        mutating func string(_ value: String) {
+        public mutating func string(_ value: String) {
             varint(UInt64(value.utf8.count))
             bytes.append(contentsOf: value.utf8)
         }
     }
 
     /// Reads what `Writer` wrote. Malformed input (a tampered row) yields nil, never a crash.
-    struct Reader {
-        let buffer: UnsafeRawBufferPointer
-        var index = 0
+    public struct Reader {
+        public let buffer: UnsafeRawBufferPointer
+        public var index = 0
 
-        init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+        public init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
 
-        mutating func varint() -> UInt64? {
+        public mutating func varint() -> UInt64? {
             var result: UInt64 = 0
             var shift: UInt64 = 0
             while index < buffer.count, shift < 64 {
@@ -44,32 +43,32 @@ enum Packing {
             return nil
         }
 
-        mutating func int() -> Int64? {
+        public mutating func int() -> Int64? {
             guard let raw = varint() else { return nil }
             return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
         }
 
-        mutating func string() -> String? {
+        public mutating func string() -> String? {
             guard let count = varint(), count <= UInt64(buffer.count - index) else { return nil }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[index..<(index + Int(count))]), as: UTF8.self)
             index += Int(count)
             return text
         }
 
-        mutating func count() -> Int? {
+        public mutating func count() -> Int? {
             guard let n = varint(), n <= UInt64(buffer.count) else { return nil }
             return Int(n)
         }
     }
 
-    static func pack(_ lines: [OrderLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
-    static func pack(_ lines: [RefundLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
-    static func pack(_ lines: [FulfillmentLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
-    static func pack(_ strings: [String]) -> [UInt8] { var w = Writer(); w.write(strings); return w.bytes }
+    public static func pack(_ lines: [OrderLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    public static func pack(_ lines: [RefundLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    public static func pack(_ lines: [FulfillmentLine]) -> [UInt8] { var w = Writer(); w.write(lines); return w.bytes }
+    public static func pack(_ strings: [String]) -> [UInt8] { var w = Writer(); w.write(strings); return w.bytes }
 }
 
 extension Packing.Writer {
-    mutating func write(_ lines: [OrderLine]) {
+    public mutating func write(_ lines: [OrderLine]) {
         varint(UInt64(lines.count))
         for line in lines {
             string(line.lineID.rawValue); string(line.sku.rawValue)
@@ -77,29 +76,29 @@ extension Packing.Writer {
         }
     }
 
-    mutating func write(_ lines: [RefundLine]) {
+    public mutating func write(_ lines: [RefundLine]) {
         varint(UInt64(lines.count))
         for line in lines { string(line.lineID.rawValue); int(line.qty); int(line.restock ? 1 : 0) }
     }
 
-    mutating func write(_ lines: [FulfillmentLine]) {
+    public mutating func write(_ lines: [FulfillmentLine]) {
         varint(UInt64(lines.count))
         for line in lines { string(line.lineID.rawValue); int(line.qty) }
     }
 
-    mutating func write(_ strings: [String]) {
+    public mutating func write(_ strings: [String]) {
         varint(UInt64(strings.count))
         for s in strings { string(s) }
     }
 
     /// An optional string: a presence byte, then the string.
-    mutating func optional(_ value: String?) {
+    public mutating func optional(_ value: String?) {
         guard let value else { bytes.append(0); return }
         bytes.append(1)
         string(value)
     }
 
-    mutating func optional(_ value: Int64?) {
+    public mutating func optional(_ value: Int64?) {
         guard let value else { bytes.append(0); return }
         bytes.append(1)
         int(value)
@@ -107,7 +106,7 @@ extension Packing.Writer {
 }
 
 extension Packing.Reader {
-    mutating func orderLines() -> [OrderLine]? {
+    public mutating func orderLines() -> [OrderLine]? {
         guard let n = count() else { return nil }
         var lines: [OrderLine] = []
         lines.reserveCapacity(n)
@@ -118,7 +117,7 @@ extension Packing.Reader {
         return lines
     }
 
-    mutating func refundLines() -> [RefundLine]? {
+    public mutating func refundLines() -> [RefundLine]? {
         guard let n = count() else { return nil }
         var lines: [RefundLine] = []
         lines.reserveCapacity(n)
@@ -129,7 +128,7 @@ extension Packing.Reader {
         return lines
     }
 
-    mutating func fulfillmentLines() -> [FulfillmentLine]? {
+    public mutating func fulfillmentLines() -> [FulfillmentLine]? {
         guard let n = count() else { return nil }
         var lines: [FulfillmentLine] = []
         lines.reserveCapacity(n)
@@ -140,7 +139,7 @@ extension Packing.Reader {
         return lines
     }
 
-    mutating func strings() -> [String]? {
+    public mutating func strings() -> [String]? {
         guard let n = count() else { return nil }
         var result: [String] = []
         for _ in 0..<n {
@@ -151,7 +150,7 @@ extension Packing.Reader {
     }
 
     /// An optional written by `Writer.optional`: `.some(nil)` for absent, nil for malformed.
-    mutating func optionalString() -> String?? {
+    public mutating func optionalString() -> String?? {
         guard index < buffer.count else { return nil }
         let flag = buffer[index]
         index += 1
@@ -160,7 +159,7 @@ extension Packing.Reader {
         return .some(s)
     }
 
-    mutating func optionalInt() -> Int64?? {
+    public mutating func optionalInt() -> Int64?? {
         guard index < buffer.count else { return nil }
         let flag = buffer[index]
         index += 1
@@ -169,7 +168,7 @@ extension Packing.Reader {
         return .some(v)
     }
 
-    mutating func byte() -> UInt8? {
+    public mutating func byte() -> UInt8? {
         guard index < buffer.count else { return nil }
         defer { index += 1 }
         return buffer[index]

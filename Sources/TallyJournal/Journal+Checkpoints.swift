@@ -1,0 +1,98 @@
+import TallyCore
+import TallyDigest
+import TallySQLite
+
+/// A stored truth (see the `checkpoints` table).
+public struct CheckpointInfo: Sendable, Equatable {
+    public var id: Int64
+    public var createdAt: Timestamp
+    public var headSeq: Int64
+    public var position: EventTime
+    public var bytes: Int
+}
+
+extension Journal {
+    /// Checkpoints are made every this many events by commands that append (`[checkpoints] every`).
+    public static let checkpointEveryDefault: Int64 = 1_000_000
+    /// Checkpoints kept; older ones are deleted when a new one is written.
+    public static let checkpointsKept = 3
+
+    /// Stores `truth`, which must come from a full replay (`replay()` with no as-of time).
+    @discardableResult
+    public func writeCheckpoint(_ truth: Truth) throws(JournalError) -> CheckpointInfo? {
+        guard let position = truth.position else { return nil }
+        let state = TruthCodec.encode(truth)
+        let digest = hasher.digest([], state)
+        let now = clock.now().microseconds
+        return try wrap { () throws(SQLiteError) -> CheckpointInfo in
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(SQLiteError) {
+                let s = try connection.prepare("""
+                    INSERT INTO checkpoints (created_us, head_seq, position_us, position_seq, codec, state, state_sha256)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                s.bind(now, at: 1); s.bind(truth.maxSeq, at: 2); s.bind(position.occurredAt.microseconds, at: 3)
+                s.bind(position.seq.rawValue, at: 4); s.bind(Int64(TruthCodec.version), at: 5)
+                s.bind(blob: state, at: 6); s.bind(blob: digest, at: 7)
+                try s.step()
+                let id = connection.lastInsertRowID
+                try connection.execute("DELETE FROM checkpoints WHERE cid NOT IN (SELECT cid FROM checkpoints ORDER BY head_seq DESC, cid DESC LIMIT \(Journal.checkpointsKept))")
+                try connection.execute("COMMIT")
+                return CheckpointInfo(id: id, createdAt: Timestamp(microseconds: now), headSeq: truth.maxSeq, position: position, bytes: state.count)
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// The stored checkpoints, newest first.
+    public func checkpoints() throws(JournalError) -> [CheckpointInfo] {
+        try wrap { () throws(SQLiteError) -> [CheckpointInfo] in
+            guard try hasTable("checkpoints") else { return [] }
+            let s = try connection.prepare("SELECT cid, created_us, head_seq, position_us, position_seq, length(state) FROM checkpoints ORDER BY head_seq DESC, cid DESC")
+            var out: [CheckpointInfo] = []
+            while try s.step() {
+                out.append(CheckpointInfo(id: s.int64(0), createdAt: Timestamp(microseconds: s.int64(1)), headSeq: s.int64(2),
+                                          position: EventTime(Timestamp(microseconds: s.int64(3)), Seq(s.int64(4))), bytes: Int(s.int64(5))))
+            }
+            return out
+        }
+    }
+
+    /// The newest checkpoint replay can start from for truth as of `asOf` (nil: now): its
+    /// position is not after `asOf`, and no event appended after it sorts before its
+    /// position (a late event invalidates it). Its state is checked against its digest.
+    func usableCheckpoint(asOf: Timestamp?) throws(SQLiteError) -> (info: CheckpointInfo, truth: Truth)? {
+        guard try hasTable("checkpoints") else { return nil }
+        let candidates = try connection.prepare("""
+            SELECT cid, created_us, head_seq, position_us, position_seq, state, state_sha256 FROM checkpoints
+            WHERE codec = ? AND (?2 IS NULL OR position_us <= ?2) ORDER BY position_us DESC, position_seq DESC
+            """)
+        candidates.bind(Int64(TruthCodec.version), at: 1); candidates.bind(asOf?.microseconds, at: 2)
+        let late = try connection.prepare("SELECT 1 FROM events WHERE seq > ? AND occurred_us < ? LIMIT 1")
+        while try candidates.step() {
+            let headSeq = candidates.int64(2), positionUs = candidates.int64(3)
+            late.reset()
+            late.bind(headSeq, at: 1); late.bind(positionUs, at: 2)
+            if try late.step() { continue }
+            let state = candidates.blob(5)
+            guard HMACSHA256.constantTimeEqual(hasher.digest([], state), candidates.blob(6)), let truth = TruthCodec.decode(state) else { continue }
+            let info = CheckpointInfo(id: candidates.int64(0), createdAt: Timestamp(microseconds: candidates.int64(1)), headSeq: headSeq,
+                                      position: EventTime(Timestamp(microseconds: positionUs), Seq(candidates.int64(4))), bytes: state.count)
+            return (info, truth)
+        }
+        return nil
+    }
+
+    /// Writes a checkpoint when `every` events or more were appended since the newest one
+    /// (commands that append call this at their end). Returns it when one was written.
+    @discardableResult
+    public func checkpointIfDue(every: Int64 = Journal.checkpointEveryDefault) throws -> CheckpointInfo? {
+        guard every > 0 else { return nil }
+        let head = try self.head().seq
+        let newest = try checkpoints().first?.headSeq ?? 0
+        guard head - newest >= every else { return nil }
+        return try writeCheckpoint(try replay())
+    }
+}
