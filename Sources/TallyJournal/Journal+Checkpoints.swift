@@ -76,10 +76,18 @@ extension Journal {
             late.reset()
             late.bind(headSeq, at: 1); late.bind(positionUs, at: 2)
             if try late.step() { continue }
-            let state = candidates.blob(5)
-            guard HMACSHA256.constantTimeEqual(hasher.digest([], state), candidates.blob(6)), let truth = TruthCodec.decode(state) else { continue }
+            let expected = candidates.blob(6)
+            // Checked and decoded in SQLite's own buffer: a checkpoint of 400k orders is
+            // about 80 MB, and a copy would be held beside the truth being built.
+            let decoded = candidates.withRawBytes(5) { state -> (Truth, Int)? in
+                guard let state else { return nil }
+                hasher.begin(); hasher.update(state)
+                guard HMACSHA256.constantTimeEqual(hasher.finish(), expected), let truth = TruthCodec.decode(state) else { return nil }
+                return (truth, state.count)
+            }
+            guard let (truth, bytes) = decoded else { continue }
             let info = CheckpointInfo(id: candidates.int64(0), createdAt: Timestamp(microseconds: candidates.int64(1)), headSeq: headSeq,
-                                      position: EventTime(Timestamp(microseconds: positionUs), Seq(candidates.int64(4))), bytes: state.count)
+                                      position: EventTime(Timestamp(microseconds: positionUs), Seq(candidates.int64(4))), bytes: bytes)
             return (info, truth)
         }
         return nil

@@ -55,7 +55,12 @@ public enum TruthCodec {
 
     /// nil for bytes this version did not write (or a damaged checkpoint).
     public static func decode(_ bytes: [UInt8]) -> Truth? {
-        bytes.withUnsafeBytes { buffer -> Truth? in
+        bytes.withUnsafeBytes { decode($0) }
+    }
+
+    /// Decodes in place (a checkpoint is read straight from SQLite's buffer, not copied).
+    public static func decode(_ buffer: UnsafeRawBufferPointer) -> Truth? {
+        do {
             var r = Packing.Reader(buffer)
             guard r.int() == Int64(version) else { return nil }
             var parts = Truth.Parts()
