@@ -36,7 +36,7 @@ struct IngestOptions: ParsableArguments {
         try validateTimestamp(at, "--at")
     }
 
-    var time: Timestamp { at.flatMap(Timestamp.parse) ?? SystemClock().now() }
+    var time: Timestamp { at.flatMap(Timestamp.parse) ?? JournalOption.clock.now() }
 
     /// Events per transaction: larger than append's default, since an ingest is one big batch job.
     static let batchSize = 50_000

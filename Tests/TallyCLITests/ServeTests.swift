@@ -139,3 +139,27 @@ final class LockedIDs: @unchecked Sendable {
     func add(_ id: String) { lock.lock(); ids.append(id); lock.unlock() }
     func all() -> [String] { lock.lock(); defer { lock.unlock() }; return ids }
 }
+
+@Suite("tally serve logs")
+struct ServeLogTests {
+    @Test("--log-format json writes one JSON object per line with level and message, and no token or body")
+    func jsonLogs() throws {
+        let dir = TempDirectory("serve-logs"); defer { dir.remove() }
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let server = try ServeProcess(["--journal", journal, "--log-format", "json"], environment: ["TALLY_API_TOKEN": ServeTests.token])
+        let body = Array(#"{"id":"l1","type":"price.changed","occurred_at":"2026-11-27T10:00:00Z","data":{"sku":"A","price":1,"currency":"USD"}}"#.utf8)
+        #expect(try server.request("POST", "/v1/events", headers: ["Authorization": "Bearer \(ServeTests.token)"], body: body).status == 200)
+        #expect(server.stop() == 0)
+        let lines = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try #require(parseJSONObject(String(line)), "not JSON: \(line)")
+            #expect(object["level"] is String)
+            #expect(object["message"] is String)
+        }
+        #expect(lines.contains { $0.contains(#""route":"/v1/events""#) && $0.contains(#""status":"200""#) })
+        #expect(!server.stderr.contains(ServeTests.token))
+        #expect(!server.stderr.contains("price.changed"))
+    }
+}
