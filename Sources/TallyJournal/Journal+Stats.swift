@@ -28,16 +28,25 @@ public struct QuarantineEntry: Sendable, Equatable {
 }
 
 extension Journal {
+    /// Index reads only when the journal keeps its counts by type (a scan otherwise).
     public func stats() throws(JournalError) -> JournalStats {
-        try wrap { () throws(SQLiteError) in
-            var byType: [EventType: Int64] = [:]
-            var total: Int64 = 0
-            let types = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type")
-            while try types.step() {
-                if let type = EventType(code: Int(types.int64(0))) { byType[type] = types.int64(1) }
-                total += types.int64(1)
+        let kept = try typeCounts()
+        return try wrap { () throws(SQLiteError) in
+            var byType: [EventType: Int64] = kept ?? [:]
+            var total: Int64 = byType.values.reduce(0, +)
+            if kept == nil {
+                let types = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type")
+                while try types.step() {
+                    if let type = EventType(code: Int(types.int64(0))) { byType[type] = types.int64(1) }
+                    total += types.int64(1)
+                }
             }
-            let range = try connection.prepare("SELECT min(occurred_us), max(occurred_us), min(recorded_us), max(recorded_us), max(seq) FROM events")
+            // recorded_at never goes backwards: the first and last seq hold its range.
+            let range = try connection.prepare("""
+                SELECT (SELECT min(occurred_us) FROM events), (SELECT max(occurred_us) FROM events),
+                       (SELECT recorded_us FROM events ORDER BY seq LIMIT 1), (SELECT recorded_us FROM events ORDER BY seq DESC LIMIT 1),
+                       (SELECT max(seq) FROM events)
+                """)
             try range.step()
             let ts: (Int32) -> Timestamp? = { range.optionalInt64($0).map(Timestamp.init(microseconds:)) }
             let quarantined = try connection.scalar("SELECT count(*) FROM quarantine")
