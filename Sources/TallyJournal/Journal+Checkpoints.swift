@@ -65,10 +65,13 @@ extension Journal {
     /// position (a late event invalidates it). Its state is checked against its digest.
     func usableCheckpoint(asOf: Timestamp?) throws(SQLiteError) -> (info: CheckpointInfo, truth: Truth)? {
         guard try hasTable("checkpoints") else { return nil }
+        // The order is found without the states (a sort would hold every candidate's blob),
+        // then the chosen state is read by its id.
         let candidates = try connection.prepare("""
-            SELECT cid, created_us, head_seq, position_us, position_seq, state, state_sha256 FROM checkpoints
+            SELECT cid, created_us, head_seq, position_us, position_seq FROM checkpoints
             WHERE codec = ? AND (?2 IS NULL OR position_us <= ?2) ORDER BY position_us DESC, position_seq DESC
             """)
+        let stateOf = try connection.prepare("SELECT state, state_sha256 FROM checkpoints WHERE cid = ?")
         candidates.bind(Int64(TruthCodec.version), at: 1); candidates.bind(asOf?.microseconds, at: 2)
         let late = try connection.prepare("SELECT 1 FROM events WHERE seq > ? AND occurred_us < ? LIMIT 1")
         while try candidates.step() {
@@ -76,10 +79,13 @@ extension Journal {
             late.reset()
             late.bind(headSeq, at: 1); late.bind(positionUs, at: 2)
             if try late.step() { continue }
-            let expected = candidates.blob(6)
+            stateOf.reset()
+            stateOf.bind(candidates.int64(0), at: 1)
+            guard try stateOf.step() else { continue }
+            let expected = stateOf.blob(1)
             // Checked and decoded in SQLite's own buffer: a checkpoint of 400k orders is
             // about 80 MB, and a copy would be held beside the truth being built.
-            let decoded = candidates.withRawBytes(5) { state -> (Truth, Int)? in
+            let decoded = stateOf.withRawBytes(0) { state -> (Truth, Int)? in
                 guard let state else { return nil }
                 hasher.begin(); hasher.update(state)
                 guard HMACSHA256.constantTimeEqual(hasher.finish(), expected), let truth = TruthCodec.decode(state) else { return nil }

@@ -77,6 +77,11 @@ enum SQLiteStoreReader {
         let connection = try open(path)
         try checkSchema(connection, path: path)
         var builder = SnapshotBuilder()
+        func count(_ table: String) -> Int {
+            if case .integer(let n)?? = try? connection.scalar("SELECT count(*) FROM \(table)") { return Int(n) }
+            return 0
+        }
+        builder.reserve(orders: count("orders"), fulfillments: count("fulfillments"), refunds: count("refunds"))
         for table in StoreTables.all {
             do {
                 let statement = try connection.prepare("SELECT \(table.columnNames.joined(separator: ", ")), rowid FROM \(table.name)")

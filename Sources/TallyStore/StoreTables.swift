@@ -104,15 +104,17 @@ struct SnapshotBuilder {
         case "order_lines":
             let line = OrderLine(lineID: LineID(try row.text(1)), sku: SKU(try row.text(2)), qty: try row.int(3),
                                  unitPrice: try row.int(4), discount: try row.optionalInt(5) ?? 0)
-            pendingOrderLines[OrderID(try row.text(0)), default: []].append(line)
+            // Parents are read before their lines: a line is attached in place (a line
+            // whose order is missing is dropped; the missing order is what reconcile reports).
+            snapshot.orders.update(OrderID(try row.text(0))) { $0.lines.append(line) }
         case "fulfillments":
             let id = FulfillmentID(try row.text(0))
             snapshot.fulfillments[id] = .init(orderID: try row.text(1), location: try row.text(2),
                                               status: try row.oneOf(3, ["success", "cancelled"]), carrier: try row.optionalText(4),
                                               trackingNumber: try row.optionalText(5), createdAt: try row.text(6), lines: [])
         case "fulfillment_lines":
-            pendingFulfillmentLines[FulfillmentID(try row.text(0)), default: []].append(
-                FulfillmentLine(lineID: LineID(try row.text(1)), qty: try row.int(2)))
+            let line = FulfillmentLine(lineID: LineID(try row.text(1)), qty: try row.int(2))
+            snapshot.fulfillments.update(FulfillmentID(try row.text(0))) { $0.lines.append(line) }
         case "refunds":
             snapshot.refunds[RefundID(try row.text(0))] = .init(orderID: try row.text(1), amount: try row.int(2), createdAt: try row.text(3), lines: [])
         case "refund_lines":
@@ -120,23 +122,19 @@ struct SnapshotBuilder {
             guard restock == 0 || restock == 1 else {
                 throw .badCell(place: row.place, column: "restock", message: "must be 0 or 1, got \(restock)")
             }
-            pendingRefundLines[RefundID(try row.text(0)), default: []].append(
-                RefundLine(lineID: LineID(try row.text(1)), qty: try row.int(2), restock: restock == 1))
+            let line = RefundLine(lineID: LineID(try row.text(1)), qty: try row.int(2), restock: restock == 1)
+            snapshot.refunds.update(RefundID(try row.text(0))) { $0.lines.append(line) }
         default:
             preconditionFailure("unknown store table \(name)")
         }
     }
 
-    var pendingOrderLines: [OrderID: [OrderLine]] = [:]
-    var pendingFulfillmentLines: [FulfillmentID: [FulfillmentLine]] = [:]
-    var pendingRefundLines: [RefundID: [RefundLine]] = [:]
-
-    /// Attaches child lines to their parents (lines of a missing parent are dropped:
-    /// the parent's absence is what reconcile reports).
-    mutating func finish() -> StoreSnapshot {
-        for (id, lines) in pendingOrderLines where snapshot.orders[id] != nil { snapshot.orders[id]!.lines = lines }
-        for (id, lines) in pendingFulfillmentLines where snapshot.fulfillments[id] != nil { snapshot.fulfillments[id]!.lines = lines }
-        for (id, lines) in pendingRefundLines where snapshot.refunds[id] != nil { snapshot.refunds[id]!.lines = lines }
-        return snapshot
+    /// Sizes the tables for the rows to come (a regrowth holds the old and the new storage).
+    mutating func reserve(orders: Int, fulfillments: Int, refunds: Int) {
+        snapshot.orders.reserveCapacity(orders)
+        snapshot.fulfillments.reserveCapacity(fulfillments)
+        snapshot.refunds.reserveCapacity(refunds)
     }
+
+    mutating func finish() -> StoreSnapshot { snapshot }
 }

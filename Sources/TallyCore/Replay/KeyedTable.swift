@@ -25,6 +25,14 @@ public struct KeyedTable<Key: Hashable & Sendable, Value: Sendable>: Sendable, S
     /// The position of `key` in `values`.
     public func index(forKey key: Key) -> Int? { positions[key].map(Int.init) }
 
+    /// Changes the value of `key` in place (no copy of it); false when there is none.
+    @discardableResult
+    public mutating func update(_ key: Key, _ body: (inout Value) -> Void) -> Bool {
+        guard let position = positions[key] else { return false }
+        body(&values[Int(position)])
+        return true
+    }
+
     public subscript(key: Key) -> Value? {
         get { positions[key].map { values[Int($0)] } }
         set {
