@@ -78,7 +78,7 @@ enum SQLiteStoreReader {
         try checkSchema(connection, path: path)
         var builder = SnapshotBuilder()
         func count(_ table: String) -> Int {
-            if case .integer(let n)?? = try? connection.scalar("SELECT count(*) FROM \(table)") { return Int(n) }
+            if case .integer(let n)? = try? connection.scalar("SELECT count(*) FROM \(table)") { return Int(n) }
             return 0
         }
         builder.reserve(orders: count("orders"), fulfillments: count("fulfillments"), refunds: count("refunds"))
