@@ -24,15 +24,7 @@ extension Journal {
     /// invalid lines go to the quarantine. Either the whole batch lands or none of it.
     public func append(_ items: [AppendItem]) throws(JournalError) -> [AppendOutcome] {
         try wrap { () throws(SQLiteError) in
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(SQLiteError) {
-                let outcomes = try appendInTransaction(items)
-                try connection.execute("COMMIT")
-                return outcomes
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
-            }
+            try connection.transaction { () throws(SQLiteError) in try appendInTransaction(items) }
         }
     }
 

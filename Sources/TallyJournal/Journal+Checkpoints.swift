@@ -25,8 +25,7 @@ extension Journal {
         let digest = hasher.digest([], state)
         let now = clock.now().microseconds
         return try wrap { () throws(SQLiteError) -> CheckpointInfo in
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(SQLiteError) {
+            try connection.transaction { () throws(SQLiteError) in
                 let s = try connection.prepare("""
                     INSERT INTO checkpoints (created_us, head_seq, position_us, position_seq, codec, state, state_sha256)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -37,11 +36,7 @@ extension Journal {
                 try s.step()
                 let id = connection.lastInsertRowID
                 try connection.execute("DELETE FROM checkpoints WHERE cid NOT IN (SELECT cid FROM checkpoints ORDER BY head_seq DESC, cid DESC LIMIT \(Journal.checkpointsKept))")
-                try connection.execute("COMMIT")
                 return CheckpointInfo(id: id, createdAt: Timestamp(microseconds: now), headSeq: truth.maxSeq, position: position, bytes: state.count)
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
         }
     }

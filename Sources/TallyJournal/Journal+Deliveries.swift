@@ -62,8 +62,7 @@ extension Journal {
     /// in order, as if each had been appended alone. Either all of them land or none does.
     public func appendGroup(_ requests: [GroupRequest]) throws(JournalError) -> [GroupOutcome] {
         try wrap { () throws(SQLiteError) in
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(SQLiteError) {
+            try connection.transaction { () throws(SQLiteError) in
                 var cursor = try chainCursor()
                 var outcomes: [GroupOutcome] = []
                 outcomes.reserveCapacity(requests.count)
@@ -76,11 +75,7 @@ extension Journal {
                     if let delivery = request.delivery { try record(delivery, receivedUs: cursor.recordedUs) }
                 }
                 try finishChain(cursor)
-                try connection.execute("COMMIT")
                 return outcomes
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
         }
     }

@@ -222,8 +222,7 @@ extension Journal {
             let start = try orderSKUsSeq()
             let head = try self.headRecord().seq
             guard head > start else { return }
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(SQLiteError) {
+            try connection.transaction { () throws(SQLiteError) in
                 var rows: [(String, Int64, Int64)] = []
                 try forEachPlacement(after: start) { seq, occurredUs, placed in
                     var seen = Set<SKU>()
@@ -241,10 +240,6 @@ extension Journal {
                 meta.reset()
                 meta.bind(String(done), at: 1)
                 try meta.step()
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
         }
     }

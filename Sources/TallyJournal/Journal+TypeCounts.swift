@@ -22,8 +22,7 @@ extension Journal {
     func completeTypeCounts() throws(JournalError) {
         try wrap { () throws(SQLiteError) in
             guard try connection.scalar("SELECT value FROM journal_meta WHERE key = 'type_counts'") == nil else { return }
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(SQLiteError) {
+            try connection.transaction { () throws(SQLiteError) in
                 if try connection.scalar("SELECT value FROM journal_meta WHERE key = 'type_counts'") == nil {
                     try connection.execute("DELETE FROM journal_meta WHERE key LIKE 'count.%'")
                     try connection.execute("""
@@ -31,10 +30,6 @@ extension Journal {
                         INSERT INTO journal_meta (key, value) VALUES ('type_counts', 'complete');
                         """)
                 }
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
         }
     }

@@ -68,9 +68,9 @@ public final class Connection {
 
     /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
     /// `immediate` takes the write lock up front (so a busy journal waits here, not mid-way).
-    public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(immediate: Bool = true, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
-        do {
+        do throws(SQLiteError) {
             let result = try body()
             try execute("COMMIT")
             return result
