@@ -9,6 +9,18 @@ public enum AppendItem: Sendable {
     case rejected(Rejection, raw: [UInt8], rawBytes: Int)
 }
 
+extension AppendItem {
+    /// A JSON value (an array element of a request, a mapped webhook) as an item: validated
+    /// from the value, with its compact JSON text as the raw input.
+    public static func decoding(_ value: JSONValue, input: String, line: Int) -> AppendItem {
+        let raw = Array(JSONWriter.encode(value, pretty: false).utf8)
+        switch EventDecoder.decode(value, input: input, line: line) {
+        case .success(let event): return .event(event, raw: raw, input: input, line: line)
+        case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
+        }
+    }
+}
+
 /// What happened to one item.
 public enum AppendOutcome: Sendable, Equatable {
     case appended(Seq)

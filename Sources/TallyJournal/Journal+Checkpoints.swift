@@ -12,8 +12,6 @@ public struct CheckpointInfo: Sendable, Equatable {
 }
 
 extension Journal {
-    /// Checkpoints are made every this many events by commands that append (`[checkpoints] every`).
-    public static let checkpointEveryDefault: Int64 = 1_000_000
     /// Checkpoints kept; older ones are deleted when a new one is written.
     public static let checkpointsKept = 3
 
@@ -97,7 +95,7 @@ extension Journal {
     /// Writes a checkpoint when `every` events or more were appended since the newest one
     /// (commands that append call this at their end). Returns it when one was written.
     @discardableResult
-    public func checkpointIfDue(every: Int64 = Journal.checkpointEveryDefault) throws -> CheckpointInfo? {
+    public func checkpointIfDue(every: Int64) throws -> CheckpointInfo? {
         guard every > 0 else { return nil }
         let head = try self.head().seq
         let newest = try checkpoints().first?.headSeq ?? 0

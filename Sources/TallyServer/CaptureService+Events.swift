@@ -34,13 +34,7 @@ enum EventBatch {
             guard elements.count <= AppendRunner.batchSizeMax else {
                 throw .badRequest("\(input): \(elements.count) events is over the limit of \(AppendRunner.batchSizeMax) per request")
             }
-            return elements.enumerated().map { index, element in
-                let raw = Array(JSONWriter.encode(element, pretty: false).utf8)
-                switch EventDecoder.decode(element, input: input, line: index + 1) {
-                case .success(let event): return .event(event, raw: raw, input: input, line: index + 1)
-                case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
-                }
-            }
+            return elements.enumerated().map { index, element in AppendItem.decoding(element, input: input, line: index + 1) }
         }
         var items: [AppendItem] = []
         var lineNumber = 0

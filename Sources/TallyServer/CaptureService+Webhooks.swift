@@ -23,7 +23,7 @@ extension CaptureService {
 
     func shopify(_ request: Request) async throws -> Response {
         let platform = Platform(source: ShopifyMapping.source, signatureHeader: "X-Shopify-Hmac-Sha256", secrets: settings.shopify.secrets,
-                                settings: CaptureSettings(defaultLocation: settings.shopify.defaultLocation, currency: settings.shopify.currency),
+                                settings: settings.shopify.captureSettings,
                                 keptHeaders: CaptureService.shopifyHeaders)
         let body = try await self.body(request)
         try verify(request, body, platform)
@@ -37,7 +37,7 @@ extension CaptureService {
         // The activation ping is a form body `webhook_id=N` and must get exactly 200.
         if CaptureService.isWooPing(body) { return JSONResponse.make(.obj([("ping", .string("ok"))])) }
         let platform = Platform(source: WooCommerceMapping.source, signatureHeader: "X-WC-Webhook-Signature", secrets: settings.woocommerce.secrets,
-                                settings: CaptureSettings(defaultLocation: settings.woocommerce.defaultLocation, currency: settings.woocommerce.currency),
+                                settings: settings.woocommerce.captureSettings,
                                 keptHeaders: CaptureService.wooHeaders)
         try verify(request, body, platform)
         guard let topic = header(request, "X-WC-Webhook-Topic") else { throw ServerFailure.badRequest("X-WC-Webhook-Topic is missing") }
@@ -78,8 +78,8 @@ extension CaptureService {
     }
 
     func currentPrice(_ sku: String) -> CurrentPrice? {
-        guard let p = try? read({ journal throws(JournalError) in try journal.currentPrice(SKU(sku)) }) else { return nil }
-        return CurrentPrice(price: p.price, compareAt: p.compareAt, currency: p.currency)
+        guard let last = try? read({ journal throws(JournalError) in try journal.currentPrice(SKU(sku)) }) else { return nil }
+        return CurrentPrice(last)
     }
 
     func isJournaled(_ id: String) -> Bool {
@@ -112,8 +112,7 @@ extension CaptureService {
             if delivery.result == .kept {
                 return JSONResponse.make(.obj([("delivery", .string("kept")), ("message", .text(delivery.message))]))
             }
-            let batch = EventBatch.response(items: items, outcomes: outcomes)
-            return batch
+            return EventBatch.response(items: items, outcomes: outcomes)
         }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 import TallyCore
 import TallyDigest
@@ -36,7 +37,7 @@ public final class CaptureService: Sendable {
         self.metrics = metrics
         self.reader = Mutex(ReaderBox(readJournal))
         let checkpointer = try Journal.open(at: settings.journalPath, clock: clock)
-        self.committer = GroupCommitter(journal: writer, checkpointer: checkpointer) { requests, outcomes, _ in
+        self.committer = GroupCommitter(journal: writer, checkpointer: checkpointer) { requests, outcomes in
             metrics.commitFinished()
             let recordedUs = clock.now().microseconds
             for (request, outcome) in zip(requests, outcomes) {
@@ -95,11 +96,8 @@ public final class CaptureService: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
             return Array(buffer.readableBytesView)
-        } catch {
-            throw ServerFailure.from(error).map { f -> ServerFailure in
-                if case .tooLarge = f { return .tooLarge(limit: settings.maxBodyBytes) }
-                return f
-            } ?? error
+        } catch is NIOTooManyBytesError {
+            throw ServerFailure.tooLarge(limit: settings.maxBodyBytes)
         }
     }
 

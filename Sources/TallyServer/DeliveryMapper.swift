@@ -28,13 +28,7 @@ public enum DeliveryMapper {
                 delivery.result = .kept
                 delivery.message = why
             case .events(let events):
-                for (i, event) in events.enumerated() {
-                    let raw = Array(JSONWriter.encode(event, pretty: false).utf8)
-                    switch EventDecoder.decode(event, input: input, line: i + 1) {
-                    case .success(let e): items.append(.event(e, raw: raw, input: input, line: i + 1))
-                    case .failure(let rejection): items.append(.rejected(rejection, raw: raw, rawBytes: raw.count))
-                    }
-                }
+                items = events.enumerated().map { i, event in AppendItem.decoding(event, input: input, line: i + 1) }
             }
             return (GroupRequest(delivery: delivery, items: items), nil)
         } catch {

@@ -27,7 +27,7 @@ public final class GroupCommitter: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     private let journalBox: JournalBox
-    private let onCommit: @Sendable (_ requests: [GroupRequest], _ outcomes: [GroupOutcome], _ seconds: Double) -> Void
+    private let onCommit: @Sendable (_ requests: [GroupRequest], _ outcomes: [GroupOutcome]) -> Void
 
     /// The journal is only touched on the writer thread.
     final class JournalBox: @unchecked Sendable {
@@ -38,7 +38,7 @@ public final class GroupCommitter: Sendable {
     /// `checkpointer`, a second read-write connection to the same file, makes the WAL
     /// checkpoints on its own thread (a PASSIVE checkpoint does not block the writer), so
     /// that no commit waits for one.
-    public init(journal: Journal, checkpointer: Journal, onCommit: @escaping @Sendable ([GroupRequest], [GroupOutcome], Double) -> Void = { _, _, _ in }) {
+    public init(journal: Journal, checkpointer: Journal, onCommit: @escaping @Sendable ([GroupRequest], [GroupOutcome]) -> Void = { _, _ in }) {
         self.journalBox = JournalBox(journal)
         self.onCommit = onCommit
         self.checkpointBox = JournalBox(checkpointer)
@@ -115,11 +115,10 @@ public final class GroupCommitter: Sendable {
     }
 
     private func commit(_ batch: [Pending]) {
-        let started = DispatchTime.now()
         let requests = batch.map(\.request)
         do {
             let outcomes = try journalBox.journal.appendGroup(requests)
-            onCommit(requests, outcomes, Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            onCommit(requests, outcomes)
             for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
         } catch {
             for pending in batch { pending.continuation.resume(throwing: ServerFailure.journal(error.description)) }

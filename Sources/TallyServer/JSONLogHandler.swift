@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TallyCore
 
 /// swift-log's handler for `--log-format json`: one JSON object per line on standard error
 /// (`ts`, `level`, `message`, then the metadata), for log shippers.
@@ -17,38 +18,11 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("ts", JSONLogHandler.timestamp()), ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
+            ("ts", Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1e6)).rfc3339), ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) { fields.append((key, value.description)) }
-        let line = "{" + fields.map { "\"\(JSONLogHandler.escape($0.0))\":\"\(JSONLogHandler.escape($0.1))\"" }.joined(separator: ",") + "}\n"
+        let line = "{" + fields.map { CanonicalJSON.quoted($0.0) + ":" + CanonicalJSON.quoted($0.1) }.joined(separator: ",") + "}\n"
         FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    static func timestamp() -> String {
-        let now = Date().timeIntervalSince1970
-        let seconds = Int64(now)
-        let micros = Int64((now - Double(seconds)) * 1e6)
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, micros)
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

@@ -23,12 +23,8 @@ struct RequestGuard: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            if let failure = ServerFailure.from(error) {
-                if case .tooLarge = failure {
-                    response = ServerFailure.tooLarge(limit: service.settings.maxBodyBytes).response()
-                } else {
-                    response = failure.response()
-                }
+            if let failure = error as? ServerFailure {
+                response = failure.response()
             } else if let http = error as? HTTPError {
                 response = ServerFailure.notFoundOrOther(http).response()
             } else {

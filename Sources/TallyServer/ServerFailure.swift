@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOCore
 import TallyCore
 
 /// Every way a request fails, and its HTTP status: the one place where errors become statuses.
@@ -44,13 +43,6 @@ public enum ServerFailure: Error, Sendable, Equatable {
         var headers = HTTPFields()
         if self.status == .unauthorized, case .unauthenticated = self { headers[.wwwAuthenticate] = "Bearer realm=\"tally\"" }
         return JSONResponse.make(.obj([("error", .string(message)), ("status", .int(Int(status.code)))]), status: status, headers: headers)
-    }
-
-    /// Any error thrown below the routes, as a failure with a status.
-    static func from(_ error: any Error) -> ServerFailure? {
-        if let failure = error as? ServerFailure { return failure }
-        if error is NIOTooManyBytesError { return .tooLarge(limit: 0) }
-        return nil
     }
 }
 

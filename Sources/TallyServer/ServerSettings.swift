@@ -10,8 +10,6 @@ public struct ServerSettings: Sendable {
     public var tokens: [TallyConfig.APIToken]
     public var shopify: TallyConfig.WebhookPlatform
     public var woocommerce: TallyConfig.WebhookPlatform
-    /// One JSON object per log line.
-    public var logJSON = false
 
     /// The config's settings, with the environment's additions: `TALLY_API_TOKEN` adds one
     /// read-write token; `TALLY_SHOPIFY_SECRET` and `TALLY_WOOCOMMERCE_SECRET` set the

@@ -51,10 +51,8 @@ struct Deliveries: ParsableCommand {
             let platform = delivery.source == ShopifyMapping.source ? config.shopify : config.woocommerce
             let (request, failure) = DeliveryMapper.request(
                 source: delivery.source, topic: delivery.topic, key: delivery.key, headers: delivery.headers, body: delivery.body,
-                settings: CaptureSettings(defaultLocation: platform.defaultLocation, currency: platform.currency),
-                currentPrice: { sku in
-                    (try? journal.currentPrice(SKU(sku))).flatMap { $0 }.map { CurrentPrice(price: $0.price, compareAt: $0.compareAt, currency: $0.currency) }
-                },
+                settings: platform.captureSettings,
+                currentPrice: { sku in (try? journal.currentPrice(SKU(sku))).flatMap { $0 }.map(CurrentPrice.init) },
                 isJournaled: { (try? journal.contains(eventID: $0)) ?? false })
             switch try guarded({ try journal.appendGroup([request]) }).first {
             case .duplicateDelivery?: already += 1

@@ -46,8 +46,7 @@ struct Serve: ParsableCommand {
         var settings = ServerSettings(journalPath: path, config: config, environment: environment)
         settings.host = host
         settings.port = port
-        settings.logJSON = logFormat == .json
-        let json = settings.logJSON
+        let json = logFormat == .json
         LoggingSystem.bootstrap { label in
             if json { return JSONLogHandler(label: label) }
             var handler = StreamLogHandler.standardError(label: label)

@@ -134,6 +134,8 @@ public struct CurrentPrice: Sendable, Equatable {
     public var compareAt: Int64?
     public var currency: String
     public init(price: Int64, compareAt: Int64?, currency: String) { self.price = price; self.compareAt = compareAt; self.currency = currency }
+    /// Truth's last `price.changed` of the SKU.
+    public init(_ last: PriceChanged) { self.init(price: last.price, compareAt: last.compareAt, currency: last.currency) }
 }
 
 extension JSONValue {

@@ -35,6 +35,8 @@ public struct TallyConfig: Sendable, Equatable {
         public var defaultLocation: String?
         public var currency: String?
         public init() {}
+        /// What the payload mapping needs of it.
+        public var captureSettings: CaptureSettings { CaptureSettings(defaultLocation: defaultLocation, currency: currency) }
     }
 
     public static let systemNames = ["orders", "products", "inventory", "discounts", "content", "settings"]
