@@ -97,7 +97,7 @@ extension Journal {
             }
             /// The first seq whose recorded_us is ≥ `t` (head + 1 when none).
             func firstAtOrAfter(_ t: Int64) throws(SQLiteError) -> Int64 {
-                var lo: Int64 = 1, hi = head + 1
+                var lo = try prunedThrough() + 1, hi = head + 1
                 while lo < hi {
                     let mid = lo + (hi - lo) / 2
                     if try recorded(mid) >= t { hi = mid } else { lo = mid + 1 }
@@ -116,7 +116,7 @@ extension Journal {
     public func writeArchive(period: ArchivePeriod, range: ClosedRange<Int64>, to path: String, createdAt: Timestamp) throws(JournalError) -> ArchiveManifest {
         let temp = path + ".tmp-\(getpid())"
         unlink(temp)
-        let previous = range.lowerBound > 1 ? (try chainEntries([range.lowerBound - 1]).first?.hash ?? []) : []
+        let previous = range.lowerBound > 1 ? (try chainHashes([range.lowerBound - 1])[range.lowerBound - 1] ?? []) : []
         guard let last = try chainEntries([range.upperBound]).first else {
             throw .sqlite(path: self.path, SQLiteError(extendedCode: 0, message: "seq \(range.upperBound) is missing", sql: nil))
         }
@@ -203,15 +203,8 @@ extension Journal {
             return [error.description]
         }
         do throws(SQLiteError) {
+            problems += archiveMetaProblems(ArchiveEntry(path: path, manifest: manifest))
             let connection = try Connection(path: path, mode: .readOnly)
-            let meta = try connection.prepare("SELECT key, value FROM archive_meta")
-            var stored: [String: String] = [:]
-            while try meta.step() { stored[meta.text(0)] = meta.text(1) }
-            for (key, expected) in [("format", ArchiveManifest.formatName), ("period", manifest.period), ("first_seq", String(manifest.firstSeq)),
-                                    ("last_seq", String(manifest.lastSeq)), ("previous_hash", manifest.previousHash), ("last_hash", manifest.lastHash)]
-            where stored[key] != expected {
-                problems.append("the archive records \(key) \(stored[key].map { CanonicalJSON.quoted($0) } ?? "nothing"), the manifest \(CanonicalJSON.quoted(expected))")
-            }
             let rows = try connection.prepare("SELECT \(EventRecord.selectList) FROM events ORDER BY seq")
             var rehasher = ChainRehasher()
             rehasher.previous = SHA256Hasher.bytes(hex: manifest.previousHash) ?? []

@@ -33,7 +33,9 @@ extension Journal {
                 s.bind(blob: state, at: 6); s.bind(blob: digest, at: 7)
                 try s.step()
                 let id = connection.lastInsertRowID
-                try connection.execute("DELETE FROM checkpoints WHERE cid NOT IN (SELECT cid FROM checkpoints ORDER BY head_seq DESC, cid DESC LIMIT \(Journal.checkpointsKept))")
+                // The checkpoint pinned at a prune's cut stays: replays of the pruned journal start there.
+                let pinned = try prunedThrough()
+                try connection.execute("DELETE FROM checkpoints WHERE head_seq <> \(pinned) AND cid NOT IN (SELECT cid FROM checkpoints ORDER BY head_seq DESC, cid DESC LIMIT \(Journal.checkpointsKept))")
                 return CheckpointInfo(id: id, createdAt: Timestamp(microseconds: now), headSeq: truth.maxSeq, position: position, bytes: state.count)
             }
         }
@@ -56,21 +58,22 @@ extension Journal {
     /// The newest checkpoint replay can start from for truth as of `asOf` (nil: now): its
     /// position is not after `asOf`, and no event appended after it sorts before its
     /// position (a late event invalidates it). Its state is checked against its digest.
-    func usableCheckpoint(asOf: Timestamp?) throws(SQLiteError) -> (info: CheckpointInfo, truth: Truth)? {
+    /// With `throughSeq`, only checkpoints and events up to that seq count.
+    func usableCheckpoint(asOf: Timestamp?, throughSeq: Int64? = nil) throws(SQLiteError) -> (info: CheckpointInfo, truth: Truth)? {
         guard try hasTable("checkpoints") else { return nil }
         // The order is found without the states (a sort would hold every candidate's blob),
         // then the chosen state is read by its id.
         let candidates = try connection.prepare("""
             SELECT cid, created_us, head_seq, position_us, position_seq FROM checkpoints
-            WHERE codec = ? AND (?2 IS NULL OR position_us <= ?2) ORDER BY position_us DESC, position_seq DESC
+            WHERE codec = ? AND (?2 IS NULL OR position_us <= ?2) AND (?3 IS NULL OR head_seq <= ?3) ORDER BY position_us DESC, position_seq DESC
             """)
         let stateOf = try connection.prepare("SELECT state, state_sha256 FROM checkpoints WHERE cid = ?")
-        candidates.bind(Int64(TruthCodec.version), at: 1); candidates.bind(asOf?.microseconds, at: 2)
-        let late = try connection.prepare("SELECT 1 FROM events WHERE seq > ? AND occurred_us < ? LIMIT 1")
+        candidates.bind(Int64(TruthCodec.version), at: 1); candidates.bind(asOf?.microseconds, at: 2); candidates.bind(throughSeq, at: 3)
+        let late = try connection.prepare("SELECT 1 FROM main.events WHERE seq > ? AND seq <= ? AND occurred_us < ? LIMIT 1")
         while try candidates.step() {
             let headSeq = candidates.int64(2), positionUs = candidates.int64(3)
             late.reset()
-            late.bind(headSeq, at: 1); late.bind(positionUs, at: 2)
+            late.bind(headSeq, at: 1); late.bind(throughSeq ?? Int64.max, at: 2); late.bind(positionUs, at: 3)
             if try late.step() { continue }
             stateOf.reset()
             stateOf.bind(candidates.int64(0), at: 1)

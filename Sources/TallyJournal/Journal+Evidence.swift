@@ -28,10 +28,22 @@ extension Journal {
             var entries: [ChainEntry] = []
             for seq in Set(seqs).sorted() {
                 guard let (recorded, hash) = try read(seq) else { continue }
-                let previous = seq > 1 ? (try read(seq - 1)?.1 ?? []) : []
+                var previous: [UInt8] = []
+                if seq > 1 {
+                    if let (_, hash) = try read(seq - 1) { previous = hash } else if let hash = try chainHash(seq - 1) { previous = hash }
+                }
                 entries.append(ChainEntry(seq: seq, recordedUs: recorded, hash: hash, previous: previous))
             }
             return entries
+        }
+    }
+
+    /// The chain hashes of `seqs` that the journal holds, as rows or as its prune anchor.
+    public func chainHashes(_ seqs: [Int64]) throws(JournalError) -> [Int64: [UInt8]] {
+        try wrap { () throws(SQLiteError) -> [Int64: [UInt8]] in
+            var out: [Int64: [UInt8]] = [:]
+            for seq in Set(seqs) { if let hash = try chainHash(seq) { out[seq] = hash } }
+            return out
         }
     }
 

@@ -60,7 +60,6 @@ extension Journal {
         }
         let (headSeq, headHash) = try headRecord()
         let anchorsExist = try hasTable("anchors")
-        let previousHash = try cached("SELECT hash FROM events WHERE seq = ?")
         let nextAnchor = anchorsExist ? try cached("SELECT seq, hash FROM anchors WHERE seq >= ? ORDER BY seq LIMIT 1") : nil
         let range = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq")
         var rehasher = ChainRehasher()
@@ -69,10 +68,8 @@ extension Journal {
             let start = seqs[i]
             rehasher.previous = []
             if start > 1 {
-                previousHash.reset()
-                previousHash.bind(start - 1, at: 1)
-                guard try previousHash.step() else { return fail(start - 1, "seq \(start - 1) is missing") }
-                rehasher.previous = previousHash.blob(0)
+                guard let hash = try chainHash(start - 1) else { return fail(start - 1, "seq \(start - 1) is missing") }
+                rehasher.previous = hash
             }
             var end = headSeq
             var kind = IntegrityReport.Span.End.head

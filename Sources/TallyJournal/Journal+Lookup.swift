@@ -12,8 +12,13 @@ public enum OrderLookupResult: Sendable {
 extension Journal {
     /// The history of one order (contract §8), from the indexes: the order's events,
     /// the events of its fulfillment and refund ids, and only those. No full replay.
+    /// On a pruned journal, an order with pruned events needs the archives (`attachArchives`):
+    /// a history without its first events would name the wrong placement.
     public func orderHistory(_ orderID: OrderID) throws(JournalError) -> OrderLookupResult {
-        try wrap { () throws(SQLiteError) -> OrderLookupResult in
+        if readArchives.isEmpty, try wrap({ () throws(SQLiteError) in try hasPrunedEvents(orderID) }), let anchor = try pruneAnchor() {
+            throw .needsArchives(path: path, detail: "order \(orderID.rawValue) has events among the \(anchor.events) pruned from the journal (seq 1–\(anchor.throughSeq)): its history needs them; pass --archives DIR with the archives that hold them")
+        }
+        return try wrap { () throws(SQLiteError) -> OrderLookupResult in
             let own = try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ?", orderID.rawValue)
             guard !own.isEmpty else { return .unknown(eventsNaming: 0) }
             let (byFulfillment, related) = try closure(of: orderID, own: own)

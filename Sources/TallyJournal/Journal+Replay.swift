@@ -10,11 +10,22 @@ extension Journal {
     /// Starts from the newest usable checkpoint (`useCheckpoints`), replaying only the
     /// events after its position: the result is the same as a replay from the first event.
     ///
+    /// `throughSeq` limits the replay to the events up to that seq (truth at a prune's cut).
+    ///
+    /// A pruned journal replays from the checkpoint pinned at its cut, or, when that one is
+    /// unusable (an as-of time before it, or a late event that sorts before it), through the
+    /// archives given to `attachArchives`; without them it says so instead of guessing.
+    ///
     /// Two threads: one steps SQLite and decodes each row's `replay` record (on a
     /// read-only connection of its own), the other applies them to `Truth`.
-    public func replay(asOf: Timestamp? = nil, useCheckpoints: Bool = true) throws -> Truth {
-        let start = useCheckpoints ? try wrap { () throws(SQLiteError) in try usableCheckpoint(asOf: asOf) } : nil
+    public func replay(asOf: Timestamp? = nil, throughSeq: Int64? = nil, useCheckpoints: Bool = true) throws -> Truth {
+        let start = useCheckpoints ? try wrap { () throws(SQLiteError) in try usableCheckpoint(asOf: asOf, throughSeq: throughSeq) } : nil
+        let pruned = try wrap { () throws(SQLiteError) in try storedPruneAnchor() }
+        if let pruned, readArchives.isEmpty, (start?.info.headSeq ?? 0) < pruned.throughSeq {
+            throw JournalError.needsArchives(path: path, detail: try prunedReplayReason(pruned, asOf: asOf, throughSeq: throughSeq))
+        }
         lastReplayCheckpoint = start?.info
+        let archives = readArchives
         enum Chunk: Sendable {
             case events([ReplayEvent])
             case end
@@ -29,9 +40,11 @@ extension Journal {
                 let connection = try Connection(path: path, mode: .readOnly)
                 connection.setBusyTimeout(milliseconds: Journal.busyTimeoutMilliseconds)
                 try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
+                if let pruned, !archives.isEmpty { try Journal.installArchiveViews(archives, through: pruned.throughSeq, on: connection) }
                 var conditions: [String] = []
                 if start != nil { conditions.append("occurred_us >= ?1 AND NOT (occurred_us = ?1 AND seq <= ?2)") }
                 if asOfMicros != nil { conditions.append("occurred_us <= ?3") }
+                if throughSeq != nil { conditions.append("seq <= ?4") }
                 let sql = "SELECT seq, id, type, occurred_us, replay FROM events"
                     + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY occurred_us, seq"
                 let rows = try connection.prepare(sql)
@@ -39,6 +52,7 @@ extension Journal {
                     rows.bind(position.occurredAt.microseconds, at: 1); rows.bind(position.seq.rawValue, at: 2)
                 }
                 if let asOfMicros { rows.bind(asOfMicros, at: 3) }
+                if let throughSeq { rows.bind(throughSeq, at: 4) }
                 var batch: [ReplayEvent] = []
                 batch.reserveCapacity(Journal.replayBatchSize)
                 while try rows.step() {

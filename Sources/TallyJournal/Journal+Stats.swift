@@ -13,6 +13,8 @@ public struct JournalStats: Sendable, Equatable {
     public var lastSnapshot: MarkerInfo?
     public var lastRestore: MarkerInfo?
     public var quarantined: Int64
+    /// The pruned prefix, when the journal was pruned (`events` and `byType` count live events).
+    public var pruned: PruneAnchor? = nil
 }
 
 /// One quarantined input line.
@@ -56,16 +58,18 @@ extension Journal {
                 events: total, lastSeq: range.optionalInt64(4) ?? 0, byType: byType,
                 firstOccurredAt: ts(0), lastOccurredAt: ts(1), firstRecordedAt: ts(2), lastRecordedAt: ts(3),
                 lastSnapshot: try markers(.snapshotTaken).last, lastRestore: try markers(.restorePerformed).last,
-                quarantined: count)
+                quarantined: count, pruned: try storedPruneAnchor())
         }
     }
 
     /// The number of events and the last seq, without scanning the table (reconcile's header).
+    /// A pruned journal counts its pruned events too (read through the archives when attached).
     public func counts() throws(JournalError) -> (events: Int64, lastSeq: Int64) {
         try wrap { () throws(SQLiteError) in
             let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM events")
             try s.step()
-            return (s.int64(0), s.int64(1))
+            let pruned = readArchives.isEmpty ? try storedPruneAnchor()?.events ?? 0 : 0
+            return (s.int64(0) + pruned, s.int64(1))
         }
     }
 
@@ -123,6 +127,7 @@ extension JournalStats {
             ("last_recorded_at", .text(lastRecordedAt?.rfc3339)),
             ("last_snapshot", marker(lastSnapshot)), ("last_restore", marker(lastRestore)),
             ("quarantined", .int(quarantined)),
+            ("pruned", pruned.map { .obj([("through_seq", .int($0.throughSeq)), ("events", .int($0.events)), ("pruned_at", .string($0.prunedAt.rfc3339))]) } ?? .null),
         ]
     }
 }

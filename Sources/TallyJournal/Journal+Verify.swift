@@ -17,11 +17,13 @@ public struct VerifyReport: Sendable, Equatable {
     public var headHash: String?
     /// The newest chain anchor (seq and hex hash), when intact.
     public var lastAnchor: (seq: Int64, hash: String)?
+    /// The pruned prefix the chain verifies from (nil: never pruned).
+    public var pruned: PruneAnchor? = nil
     public var isIntact: Bool { firstBadSeq == nil && problem == nil }
 
     public static func == (a: VerifyReport, b: VerifyReport) -> Bool {
         a.events == b.events && a.lastSeq == b.lastSeq && a.firstBadSeq == b.firstBadSeq && a.problem == b.problem
-            && a.headHash == b.headHash && a.lastAnchor?.seq == b.lastAnchor?.seq && a.lastAnchor?.hash == b.lastAnchor?.hash
+            && a.headHash == b.headHash && a.pruned == b.pruned && a.lastAnchor?.seq == b.lastAnchor?.seq && a.lastAnchor?.hash == b.lastAnchor?.hash
     }
 }
 
@@ -37,16 +39,19 @@ extension Journal {
     /// seq range splits across workers with no loss: any edit still breaks the
     /// row it touched or the one after it.
     public func verify() throws(JournalError) -> VerifyReport {
-        let (count, maxSeq, headSeq, headHash) = try wrap { () throws(SQLiteError) -> (Int64, Int64, Int64, String) in
-            let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM events")
+        let (count, maxSeq, headSeq, headHash, anchor) = try wrap { () throws(SQLiteError) -> (Int64, Int64, Int64, String, PruneAnchor?) in
+            let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM main.events")
             try s.step()
             let (headSeq, headHash) = try headRecord()
-            return (s.int64(0), s.int64(1), headSeq, headHash)
+            return (s.int64(0), s.int64(1), headSeq, headHash, try storedPruneAnchor())
         }
+        // A pruned journal verifies from its cut: the first live row links to the anchor.
+        let first = (anchor?.throughSeq ?? 0) + 1
+        let anchorHash = anchor.flatMap { SHA256Hasher.bytes(hex: $0.hash) } ?? []
         let workers = count >= Journal.parallelVerifyEventsMin ? 2 : 1
         var ranges: [ClosedRange<Int64>] = []
-        let step = max(1, (maxSeq + Int64(workers) - 1) / Int64(workers))
-        var lo: Int64 = 1
+        let step = max(1, (maxSeq - first + 1 + Int64(workers) - 1) / Int64(workers))
+        var lo = first
         while lo <= maxSeq { ranges.append(lo...min(maxSeq, lo + step - 1)); lo += step }
         let rangeList = ranges
         var results = [RangeCheck](repeating: RangeCheck(), count: rangeList.count)
@@ -54,15 +59,15 @@ extension Journal {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: rangeList.count) { i in
-                slots[i] = Journal.check(path: path, range: rangeList[i])
+                slots[i] = Journal.check(path: path, range: rangeList[i], anchor: rangeList[i].lowerBound == first ? anchorHash : nil)
             }
         }
         if let failure = results.first(where: { $0.error != nil })?.error { throw .sqlite(path: path, failure) }
         if let bad = results.compactMap({ r in r.firstBadSeq.map { (r, $0) } }).min(by: { $0.1 < $1.1 }) {
-            return VerifyReport(events: bad.1 - 1, lastSeq: maxSeq, firstBadSeq: bad.1, problem: bad.0.problem)
+            return VerifyReport(events: bad.1 - first, lastSeq: maxSeq, firstBadSeq: bad.1, problem: bad.0.problem, pruned: anchor)
         }
-        if count != maxSeq {
-            return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: "\(maxSeq - count) seqs are missing")
+        if count != max(0, maxSeq - first + 1) {
+            return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: "\(maxSeq - first + 1 - count) seqs are missing")
         }
         let lastHash = results.last?.lastHash ?? []
         if headSeq != maxSeq || (maxSeq > 0 && headHash != SHA256Hasher.hex(lastHash)) {
@@ -75,7 +80,7 @@ extension Journal {
         let badAnchor = try wrap { () throws(SQLiteError) -> Int64? in
             guard try hasTable("anchors") else { return nil }
             let s = try connection.prepare(
-                "SELECT a.seq FROM anchors a LEFT JOIN events e ON e.seq = a.seq WHERE e.hash IS NOT a.hash ORDER BY a.seq LIMIT 1")
+                "SELECT a.seq FROM main.anchors a LEFT JOIN main.events e ON e.seq = a.seq WHERE e.hash IS NOT a.hash ORDER BY a.seq LIMIT 1")
             return try s.step() ? s.int64(0) : nil
         }
         if let badAnchor {
@@ -84,11 +89,11 @@ extension Journal {
         }
         let lastAnchor = try wrap { () throws(SQLiteError) -> (seq: Int64, hash: String)? in
             guard try hasTable("anchors") else { return nil }
-            let s = try connection.prepare("SELECT seq, hash FROM anchors ORDER BY seq DESC LIMIT 1")
+            let s = try connection.prepare("SELECT seq, hash FROM main.anchors ORDER BY seq DESC LIMIT 1")
             return try s.step() ? (s.int64(0), SHA256Hasher.hex(s.blob(1))) : nil
         }
         return VerifyReport(events: count, lastSeq: maxSeq, firstBadSeq: nil, problem: nil,
-                            headHash: maxSeq > 0 ? SHA256Hasher.hex(lastHash) : nil, lastAnchor: lastAnchor)
+                            headHash: maxSeq > 0 ? SHA256Hasher.hex(lastHash) : nil, lastAnchor: lastAnchor, pruned: anchor)
     }
 
     struct RangeCheck {
@@ -99,7 +104,8 @@ extension Journal {
     }
 
     /// Checks the rows of `range` on a connection of its own.
-    static func check(path: String, range: ClosedRange<Int64>) -> RangeCheck {
+    /// `anchor`: the chain hash before the range when its predecessor was pruned.
+    static func check(path: String, range: ClosedRange<Int64>, anchor: [UInt8]? = nil) -> RangeCheck {
         var result = RangeCheck()
         do throws(SQLiteError) {
             let connection = try Connection(path: path, mode: .readOnly)
@@ -108,8 +114,8 @@ extension Journal {
             // One read transaction for the whole range: a consistent snapshot.
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }
-            var previous: [UInt8] = []
-            if range.lowerBound > 1 {
+            var previous: [UInt8] = anchor ?? []
+            if range.lowerBound > 1 && anchor == nil {
                 let s = try connection.prepare("SELECT hash FROM events WHERE seq = ?")
                 s.bind(range.lowerBound - 1, at: 1)
                 if try s.step() { previous = s.blob(0) }

@@ -10,6 +10,10 @@ public enum JournalError: Error, CustomStringConvertible {
     case unreadableInput(path: String, detail: String)
     /// SQLite failed; the error carries the extended code and the SQL.
     case sqlite(path: String, SQLiteError)
+    /// The answer needs pruned events: pass the archives that hold them.
+    case needsArchives(path: String, detail: String)
+    /// An archive is missing, broken, or not this journal's.
+    case badArchive(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,10 @@ public enum JournalError: Error, CustomStringConvertible {
             return "\(path): cannot read: \(detail)"
         case .sqlite(let path, let error):
             return "\(path): \(error)"
+        case .needsArchives(let path, let detail):
+            return "\(path): \(detail)"
+        case .badArchive(let path, let detail):
+            return "\(path): \(detail)"
         }
     }
 }

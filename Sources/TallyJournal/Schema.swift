@@ -99,6 +99,11 @@ enum Schema {
       PRIMARY KEY (sku, occurred_us, seq)
     ) WITHOUT ROWID;
 
+    -- Orders some of whose events were pruned (`tally prune`): their history needs the archives.
+    CREATE TABLE IF NOT EXISTS pruned_orders (
+      order_id TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+
     -- One row per `tally drift` run: its summary, for the 30-day trend (not an event).
     CREATE TABLE IF NOT EXISTS drift_runs (
       run_us   INTEGER PRIMARY KEY,

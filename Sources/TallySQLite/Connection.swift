@@ -55,6 +55,9 @@ public final class Connection {
         return Statement(connection: self, handle: statement, sql: sql)
     }
 
+    /// How many databases this connection can attach (SQLite's build sets it; 10 in Debian's).
+    public var attachLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, -1)) }
+
     /// How long a writer waits for a lock held by another connection.
     public func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(handle, milliseconds)

@@ -62,23 +62,12 @@ struct Archive: ParsableCommand {
 
 /// Checks archives for `tally verify --archive` / `--archives`.
 enum ArchiveCheck {
-    static func manifestPath(_ archive: String) -> String {
-        (archive.hasSuffix(".sqlite") ? String(archive.dropLast(7)) : archive) + ".manifest.json"
-    }
-
-    static func loadManifest(_ path: String) throws(CLIFailure) -> ArchiveManifest {
-        let bytes = try EvidencePack.readFile(path)
-        guard let value = try? JSONParser.parse(bytes), let manifest = ArchiveManifest(json: value) else {
-            throw .usage("tally: \(path) is not a Tally archive manifest")
-        }
-        return manifest
-    }
-
-    /// Verifies archives (in seq order), their links to each other and, given a journal, to it.
+    /// Verifies archives (in seq order), their links to each other and, given a journal, to it
+    /// (its rows, or the anchor of its pruned prefix).
     static func run(archives: [String], journal: Journal?, format: TextOrJSON) throws {
         var results: [(String, ArchiveManifest, [String])] = []
         for archive in archives {
-            let manifest = try loadManifest(manifestPath(archive))
+            let manifest = try guarded { try ArchiveEntry.loadManifest(ArchiveEntry.manifestPath(archive)) }
             results.append((archive, manifest, Journal.verifyArchive(path: archive, manifest: manifest)))
         }
         results.sort { $0.1.firstSeq < $1.1.firstSeq }
@@ -92,12 +81,15 @@ enum ArchiveCheck {
         }
         if let journal {
             for (name, m, _) in results {
-                let entries = try guarded { try journal.chainEntries([m.firstSeq - 1, m.lastSeq].filter { $0 >= 1 }) }
-                for e in entries {
-                    let expected = e.seq == m.lastSeq ? m.lastHash : m.previousHash
-                    if SHA256Hasher.hex(e.hash) != expected {
-                        links.append("\(name): the journal's chain at seq \(e.seq) is not the archive's: one of them was rewritten")
-                    }
+                let hashes = try guarded { try journal.chainHashes([m.firstSeq - 1, m.lastSeq].filter { $0 >= 1 }) }
+                for (seq, hash) in hashes.sorted(by: { $0.key < $1.key }) where SHA256Hasher.hex(hash) != (seq == m.lastSeq ? m.lastHash : m.previousHash) {
+                    links.append("\(name): the journal's chain at seq \(seq) is not the archive's: one of them was rewritten")
+                }
+            }
+            if let anchor = try guarded({ try journal.pruneAnchor() }) {
+                let entries = results.map { ArchiveEntry(path: $0.0, manifest: $0.1) }
+                if case .failure(let problem) = try guarded({ try journal.archivesCovering(1...anchor.throughSeq, in: entries) }) {
+                    links.append("the journal was pruned through seq \(anchor.throughSeq), but \(problem.message)")
                 }
             }
         }

@@ -24,6 +24,7 @@ struct Evidence: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     @Option(help: ArgumentHelp("The order to write a pack for.", valueName: "ID"))
     var order: String?
@@ -51,9 +52,12 @@ struct Evidence: ParsableCommand {
 
     func run() throws {
         if let order, let output {
-            try EvidencePack.write(journal: journalOption.open(readOnly: true), order: OrderID(order), to: output)
+            let journal = try journalOption.open(readOnly: true)
+            try archivesOption.attach(to: journal, note: true)
+            try EvidencePack.write(journal: journal, order: OrderID(order), to: output)
         } else if let verify {
             let journal = offline ? nil : try journalOption.open(readOnly: true)
+            if let journal { try archivesOption.attach(to: journal, note: false) }
             try EvidencePack.verify(verify, journal: journal)
         }
     }

@@ -15,6 +15,7 @@ struct Lookup: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     @Option(help: ArgumentHelp("The order id.", valueName: "ID"))
     var order: String?
@@ -55,6 +56,7 @@ struct Lookup: ParsableCommand {
 
     func run() throws {
         let journal = try Timings.measure("open") { () throws(CLIFailure) in try journalOption.open(readOnly: true) }
+        try archivesOption.attach(to: journal, note: true)
         if let order {
             let history = try Timings.measure("lookup") { () throws(CLIFailure) in try Lookup.history(journal, OrderID(order)) }
             try emit(json: LookupJSON.order(history), document: LookupReport.document(history), integrity: [history.integrity])

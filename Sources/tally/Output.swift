@@ -10,6 +10,11 @@ enum Output {
         writeStderr(message.hasSuffix("\n") ? message : message + "\n")
     }
 
+    /// A step of long work, on standard error when it is a terminal.
+    static func progress(_ message: String) {
+        if isatty(2) != 0 { error(message) }
+    }
+
     /// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
     static func writeStderr(_ text: String) {
         var copy = text

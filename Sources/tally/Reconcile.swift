@@ -29,6 +29,7 @@ struct Reconcile: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     @OptionGroup var target: StoreTarget
 
@@ -43,6 +44,7 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
+        try archivesOption.attach(to: journal, note: false)
         let report = try ReconcileRun(journal: journal, storePath: target.store, snapshot: target.snapshot,
                                       restoredAt: target.restoredAt, asOf: asOf).report()
         if rendering.format == .json && rendering.output == nil {

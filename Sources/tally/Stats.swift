@@ -19,7 +19,11 @@ struct Stats: ParsableCommand {
             print(JSONWriter.encode(.obj(stats.jsonMembers(journal: journal.path))))
         case .text:
             print("journal        \(journal.path)")
-            print("events         \(stats.events)" + (stats.events > 0 ? " (seq 1–\(stats.lastSeq))" : ""))
+            let first = (stats.pruned?.throughSeq ?? 0) + 1
+            print("events         \(stats.events)" + (stats.events > 0 ? " (seq \(first)–\(stats.lastSeq))" : ""))
+            if let p = stats.pruned {
+                print("pruned         \(p.events) (seq 1–\(p.throughSeq), \(p.prunedAt.rfc3339); in \(p.archives.joined(separator: ", ")))")
+            }
             if let first = stats.firstOccurredAt, let last = stats.lastOccurredAt {
                 print("occurred       \(first.rfc3339) … \(last.rfc3339)")
             }

@@ -9,7 +9,7 @@ struct Tally: ParsableCommand {
         commandName: "tally",
         abstract: "Inventory and order reconciliation: an append-only journal of store events, replayed and diffed against a restored store.",
         version: "0.1.0 (contract 1)",
-        subcommands: [Demo.self, Init.self, Append.self, Verify.self, Stats.self, Quarantine.self, Reconcile.self, Repair.self, Lookup.self, Evidence.self, Baseline.self, Ingest.self, Archive.self, Drift.self, Job.self, Alerts.self, Drill.self, Status.self, Snapshot.self, Restored.self, Serve.self, Deliveries.self, Checkpoint.self]
+        subcommands: [Demo.self, Init.self, Append.self, Verify.self, Stats.self, Quarantine.self, Reconcile.self, Repair.self, Lookup.self, Evidence.self, Baseline.self, Ingest.self, Archive.self, Prune.self, Drift.self, Job.self, Alerts.self, Drill.self, Status.self, Snapshot.self, Restored.self, Serve.self, Deliveries.self, Checkpoint.self]
     )
 }
 

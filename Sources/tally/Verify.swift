@@ -25,10 +25,7 @@ struct Verify: ParsableCommand {
         if !archive.isEmpty || archives != nil {
             var files = archive
             if let archives {
-                guard let names = Output.directoryEntries(archives) else {
-                    throw CLIFailure.usage("tally: cannot read \(archives): \(String(cString: strerror(errno)))")
-                }
-                files += names.filter { $0.hasPrefix("tally-archive-") && $0.hasSuffix(".sqlite") }.sorted().map { archives + "/" + $0 }
+                files += try guarded { try ArchiveEntry.load(folder: archives) }.map(\.path)
                 if files.isEmpty { throw CLIFailure.usage("tally: \(archives) holds no tally-archive-*.sqlite") }
             }
             let journal = journalOption.journal == nil ? nil : try journalOption.open(readOnly: true)
@@ -45,10 +42,19 @@ struct Verify: ParsableCommand {
                 ("problem", .text(report.problem)),
                 ("head_hash", .text(report.headHash)),
                 ("last_anchor", report.lastAnchor.map { .obj([("seq", .int($0.seq)), ("hash", .string($0.hash))]) } ?? .null),
+                ("pruned", report.pruned.map { p in .obj([
+                    ("through_seq", .int(p.throughSeq)), ("hash", .string(p.hash)), ("events", .int(p.events)),
+                    ("pruned_at", .string(p.prunedAt.rfc3339)), ("archives", .array(p.archives.map(JSONValue.string))),
+                ]) } ?? .null),
             ])))
         case .text:
             if report.isIntact {
-                print("journal intact: \(report.events) events, seq 1–\(report.lastSeq), hash chain verified")
+                let first = (report.pruned?.throughSeq ?? 0) + 1
+                print("journal intact: \(report.events) events, seq \(first)–\(report.lastSeq), hash chain verified")
+                if let p = report.pruned {
+                    print("pruned:      seq 1–\(p.throughSeq) (\(p.events) events, \(p.prunedAt.rfc3339)); the chain verifies from the anchor \(p.hash)")
+                    if !p.archives.isEmpty { print("             archived in \(p.archives.joined(separator: ", ")) (check them with --archives DIR --journal J)") }
+                }
                 if let head = report.headHash { print("head:        seq \(report.lastSeq) \(head)") }
                 if let anchor = report.lastAnchor { print("last anchor: seq \(anchor.seq) \(anchor.hash)") }
                 if report.headHash != nil { print("(keep these hashes elsewhere: a journal rewritten later will not match them)") }

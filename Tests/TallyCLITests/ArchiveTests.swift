@@ -7,8 +7,8 @@ struct ArchiveTests {
     let dir = TempDirectory("archive")
 
     /// The dispute fixture recorded over three months: 8 events in September, 8 in October, 7 now.
-    func journal() throws -> String {
-        let journal = dir.file("j.journal")
+    func journal(_ name: String = "j.journal") throws -> String {
+        let journal = dir.file(name)
         _ = try runTally(["init", "--journal", journal])
         let lines = try String(contentsOfFile: fixturesPath + "/lookup/dispute/events.ndjson", encoding: .utf8).split(separator: "\n").map(String.init)
         for (range, clock) in [(0..<8, "2026-09-20T00:00:00Z"), (8..<16, "2026-10-05T00:00:00Z"), (16..<lines.count, "2026-11-02T00:00:00Z")] {

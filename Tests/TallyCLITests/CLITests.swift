@@ -149,16 +149,6 @@ struct CLITests {
     }
 }
 
-/// Runs SQL on a file with the sqlite3 shell when present, else through the tally test hook.
-func sqlite(_ path: String, _ sql: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-}
-
 /// One integer from a query on an SQLite file (python3's sqlite3, as `sqlite` uses).
 func scalar(_ path: String, _ sql: String) throws -> Int {
     let process = Process()

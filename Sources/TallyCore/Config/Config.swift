@@ -56,6 +56,10 @@ public struct TallyConfig: Sendable, Equatable {
     public var tokens: [String: APIToken] = [:]
     /// Commands that append write a checkpoint every this many events (`[checkpoints] every`; 0: never).
     public var checkpointEvery: Int64 = 1_000_000
+    /// `tally prune`: how long events stay live (`[retention] keep`, e.g. "400d"; nil: no
+    /// policy, so prune needs --before) and the archive folder (`[retention] archives`).
+    public var retentionKeepSeconds: Int64?
+    public var retentionArchives: String?
     public var shopify = WebhookPlatform()
     public var woocommerce = WebhookPlatform()
 
@@ -77,8 +81,8 @@ public struct TallyConfig: Sendable, Equatable {
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]") else { throw fail("a table header must end with ]") }
                 section = trimmed.dropFirst().dropLast().split(separator: ".").map { $0.trimmingCharacters(in: " \t") }
-                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems", "server", "tokens", "shopify", "woocommerce", "checkpoints"].contains(table) else {
-                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME, server, tokens.NAME, shopify, woocommerce, checkpoints")
+                guard let table = section.first, ["journal", "drills", "sources", "jobs", "systems", "server", "tokens", "shopify", "woocommerce", "checkpoints", "retention"].contains(table) else {
+                    throw fail("unknown table [\(section.joined(separator: "."))]: the tables are journal, drills, sources.NAME, jobs.NAME, systems.NAME, server, tokens.NAME, shopify, woocommerce, checkpoints, retention")
                 }
                 let named = ["sources", "jobs", "systems", "tokens"].contains(table)
                 if named && section.count != 2 { throw fail("[\(table)] needs a name: [\(table).NAME]") }
@@ -135,6 +139,12 @@ public struct TallyConfig: Sendable, Equatable {
             case ("checkpoints"?, "every"):
                 guard let n = Int64(value), n >= 0 else { throw fail("every must be a number of events (0: no automatic checkpoints), got \(valueText)") }
                 config.checkpointEvery = n
+            case ("retention"?, "keep"):
+                guard let seconds = parseDuration(value), seconds >= 86_400 else { throw fail("keep must be a duration of at least a day, such as \"400d\", got \(valueText)") }
+                config.retentionKeepSeconds = seconds
+            case ("retention"?, "archives"):
+                guard !value.isEmpty else { throw fail("archives must be a folder") }
+                config.retentionArchives = value
             case ("server"?, "max_body_bytes"):
                 guard let n = Int(value), n >= 1024 else { throw fail("max_body_bytes must be an integer ≥ 1024, got \(valueText)") }
                 config.maxBodyBytes = n
