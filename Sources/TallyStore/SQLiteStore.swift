@@ -74,20 +74,34 @@ enum SQLiteStoreReader {
     }
 
     static func read(_ path: String) throws(StoreError) -> StoreSnapshot {
+        var builder = SnapshotBuilder()
+        try forEachRow(path, inKeyOrder: false, sizes: { builder.reserve(orders: $0, fulfillments: $1, refunds: $2) }) { table, row in
+            try builder.add(table, row)
+        }
+        return builder.finish()
+    }
+
+    /// Opens the store, checks its schema, gives `sizes` the row counts of orders,
+    /// fulfillments and refunds, then hands every row to `body`, table by table in
+    /// `StoreTables.all` order (`inKeyOrder`: each table sorted by its primary key, BINARY).
+    /// `tableStart` is called before each table's rows.
+    static func forEachRow(_ path: String, inKeyOrder: Bool, sizes: (Int, Int, Int) -> Void, tableStart: (String) -> Void = { _ in },
+                           _ body: (String, Row) throws -> Void) throws(StoreError) {
         let connection = try open(path)
         try checkSchema(connection, path: path)
-        var builder = SnapshotBuilder()
         func count(_ table: String) -> Int {
             if case .integer(let n)? = try? connection.scalar("SELECT count(*) FROM \(table)") { return Int(n) }
             return 0
         }
-        builder.reserve(orders: count("orders"), fulfillments: count("fulfillments"), refunds: count("refunds"))
+        sizes(count("orders"), count("fulfillments"), count("refunds"))
         for table in StoreTables.all {
+            tableStart(table.name)
             do {
-                let statement = try connection.prepare("SELECT \(table.columnNames.joined(separator: ", ")), rowid FROM \(table.name)")
+                let order = inKeyOrder ? " ORDER BY " + keys[table.name]!.map { "\($0) COLLATE BINARY" }.joined(separator: ", ") : ""
+                let statement = try connection.prepare("SELECT \(table.columnNames.joined(separator: ", ")), rowid FROM \(table.name)\(order)")
                 let row = Row(statement: statement, path: path, table: table.name, rowIDColumn: Int32(table.columns.count),
                               columnNames: table.columnNames)
-                while try statement.step() { try builder.add(table.name, row) }
+                while try statement.step() { try body(table.name, row) }
             } catch let error as SQLiteError {
                 throw .unreadable(path: path, detail: error.message)
             } catch let error as StoreError {
@@ -96,6 +110,51 @@ enum SQLiteStoreReader {
                 throw .unreadable(path: path, detail: "\(error)")
             }
         }
-        return builder.finish()
+    }
+
+    /// Each table's primary key (the canonical schema's), the order the facts are read in.
+    static let keys: [String: [String]] = [
+        "products": ["sku"], "inventory_levels": ["sku", "location"], "discounts": ["code"],
+        "orders": ["order_id"], "order_lines": ["order_id", "line_id"], "fulfillments": ["fulfillment_id"],
+        "fulfillment_lines": ["fulfillment_id", "line_id"], "refunds": ["refund_id"], "refund_lines": ["refund_id", "line_id"],
+    ]
+
+    /// Reads what reconcile compares, table by table in key order, checking every cell as
+    /// `read` does; hashes every row into the digest on the way when asked.
+    static func readFacts(_ path: String, digest: Bool) throws(StoreError) -> (facts: StoreFacts, digest: String?) {
+        var facts = StoreFacts()
+        var writer = digest ? StoreDigestWriter() : nil
+        // Lines arrive grouped by order (key order): one order's lines are packed together.
+        var group: (id: OrderID, lines: [OrderLine])?
+        func flush() {
+            if let g = group { facts.setLines(of: g.id, g.lines) }
+            group = nil
+        }
+        try forEachRow(path, inKeyOrder: true, sizes: { facts.reserve(orders: $0, fulfillments: $1, refunds: $2) },
+                       tableStart: { flush(); writer?.table($0) }) { table, row in
+            let record = try StoreRecord.parse(table, row)
+            // Child rows without a parent are left out, as a full read drops them.
+            switch record {
+            case .product(let sku, let p): facts.products[sku] = p
+            case .inventory(let key, let available): facts.inventory[key] = available
+            case .discount(let code, let d): facts.discounts[code] = d
+            case .order(let id, let o): facts.addOrder(id, status: o.status, total: o.total)
+            case .orderLine(let id, let line):
+                if group?.id != id {
+                    flush()
+                    guard facts.orders.index(forKey: id) != nil else { return }
+                    group = (id, [])
+                }
+                group!.lines.append(line)
+            case .fulfillment(let id, let f): facts.addFulfillment(id, status: f.status)
+            case .fulfillmentLine(let id, _): guard facts.fulfillments.index(forKey: id) != nil else { return }
+            case .refund(let id, _): facts.addRefund(id)
+            case .refundLine(let id, _): guard facts.refunds.index(forKey: id) != nil else { return }
+            }
+            writer?.add(record)
+        }
+        flush()
+        facts.finish()
+        return (facts, writer?.finish())
     }
 }

@@ -13,55 +13,102 @@ public enum StoreReader {
         return try SQLiteStoreReader.read(path)
     }
 
-    /// A digest of the store's content: the same rows give the same digest whatever their order.
-    public static func digest(_ store: StoreSnapshot) -> String {
-        let hasher = SHA256Hasher()
-        hasher.begin()
-        var buffer: [UInt8] = []
-        func field(_ s: String?) {
-            if let s { buffer.append(0x01); buffer.append(contentsOf: s.utf8) } else { buffer.append(0x00) }
-            buffer.append(0x1F)
+    /// What reconcile compares of a store, and the store's digest when `digest` is set.
+    /// An SQLite store is read table by table in key order and never held whole; a CSV
+    /// folder is read in full first.
+    public static func readFacts(_ path: String, digest: Bool) throws(StoreError) -> (facts: StoreFacts, digest: String?) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            let snapshot = try CSVStoreReader.read(path)
+            return (StoreFacts(snapshot), digest ? self.digest(snapshot) : nil)
         }
-        func int(_ v: Int64?) { field(v.map { String($0) }) }
-        func row() {
-            buffer.append(0x1E)
-            hasher.update(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-        func table(_ name: String) { field(name); row() }
-        table("products")
-        for sku in store.products.keys.sorted() {
-            let p = store.products[sku]!
-            field(sku.rawValue); int(p.price); field(p.currency); int(p.compareAt); row()
-        }
-        table("inventory_levels")
-        for key in store.inventory.keys.sorted() { field(key.sku.rawValue); field(key.location.rawValue); int(store.inventory[key]); row() }
-        table("discounts")
-        for code in store.discounts.keys.sorted() {
-            let d = store.discounts[code]!
-            field(code.rawValue); field(d.kind); int(d.value); field(d.status)
-            int(d.startsAt?.microseconds); int(d.endsAt?.microseconds); int(d.usageLimit); row()
-        }
-        table("orders")
-        for id in store.orders.keys.sorted() {
-            let o = store.orders[id]!
-            field(id.rawValue); field(o.placedAt); field(o.location); field(o.currency); field(o.status); int(o.total); field(o.customerEmail); row()
-            for l in o.lines.sorted(by: { $0.lineID < $1.lineID }) {
-                field(l.lineID.rawValue); field(l.sku.rawValue); int(l.qty); int(l.unitPrice); int(l.discount); row()
-            }
-        }
-        table("fulfillments")
-        for id in store.fulfillments.keys.sorted() {
-            let f = store.fulfillments[id]!
-            field(id.rawValue); field(f.orderID); field(f.location); field(f.status); field(f.carrier); field(f.trackingNumber); field(f.createdAt); row()
-            for l in f.lines.sorted(by: { $0.lineID < $1.lineID }) { field(l.lineID.rawValue); int(l.qty); row() }
-        }
-        table("refunds")
-        for id in store.refunds.keys.sorted() {
-            let r = store.refunds[id]!
-            field(id.rawValue); field(r.orderID); int(r.amount); field(r.createdAt); row()
-            for l in r.lines.sorted(by: { $0.lineID < $1.lineID }) { field(l.lineID.rawValue); int(l.qty); int(l.restock ? 1 : 0); row() }
-        }
-        return "sha256:" + SHA256Hasher.hex(hasher.finish())
+        return try SQLiteStoreReader.readFacts(path, digest: digest)
     }
+
+    /// The digest of the store at `path` (what `tally snapshot` records and reconcile matches).
+    public static func digest(path: String) throws(StoreError) -> String {
+        try readFacts(path, digest: true).digest ?? ""
+    }
+
+    /// A digest of the store's content: SHA-256 over every table's rows in primary-key order
+    /// (UTF-8 byte order, as SQLite's BINARY collation sorts), table by table, child rows
+    /// without a parent left out. The same rows give the same digest whatever their order.
+    public static func digest(_ store: StoreSnapshot) -> String {
+        var w = StoreDigestWriter()
+        func sorted<K>(_ keys: some Sequence<K>, _ text: (K) -> String) -> [K] {
+            keys.sorted { text($0).utf8.lexicographicallyPrecedes(text($1).utf8) }
+        }
+        w.table("products")
+        for sku in sorted(store.products.keys, \.rawValue) { w.add(.product(sku, store.products[sku]!)) }
+        w.table("inventory_levels")
+        let stock = store.inventory.keys.sorted {
+            $0.sku == $1.sku ? $0.location.rawValue.utf8.lexicographicallyPrecedes($1.location.rawValue.utf8)
+                             : $0.sku.rawValue.utf8.lexicographicallyPrecedes($1.sku.rawValue.utf8)
+        }
+        for key in stock { w.add(.inventory(key, store.inventory[key]!)) }
+        w.table("discounts")
+        for code in sorted(store.discounts.keys, \.rawValue) { w.add(.discount(code, store.discounts[code]!)) }
+        let orders = sorted(store.orders.keys, \.rawValue)
+        w.table("orders")
+        for id in orders { w.add(.order(id, store.orders[id]!)) }
+        w.table("order_lines")
+        for id in orders { for l in sorted(store.orders[id]!.lines, \.lineID.rawValue) { w.add(.orderLine(id, l)) } }
+        let fulfillments = sorted(store.fulfillments.keys, \.rawValue)
+        w.table("fulfillments")
+        for id in fulfillments { w.add(.fulfillment(id, store.fulfillments[id]!)) }
+        w.table("fulfillment_lines")
+        for id in fulfillments { for l in sorted(store.fulfillments[id]!.lines, \.lineID.rawValue) { w.add(.fulfillmentLine(id, l)) } }
+        let refunds = sorted(store.refunds.keys, \.rawValue)
+        w.table("refunds")
+        for id in refunds { w.add(.refund(id, store.refunds[id]!)) }
+        w.table("refund_lines")
+        for id in refunds { for l in sorted(store.refunds[id]!.lines, \.lineID.rawValue) { w.add(.refundLine(id, l)) } }
+        return w.finish()
+    }
+}
+
+/// Hashes store records one row at a time (see `StoreReader.digest`).
+struct StoreDigestWriter {
+    let hasher = SHA256Hasher()
+    var buffer: [UInt8] = []
+
+    init() { hasher.begin() }
+
+    mutating func field(_ s: String?) {
+        if let s { buffer.append(0x01); buffer.append(contentsOf: s.utf8) } else { buffer.append(0x00) }
+        buffer.append(0x1F)
+    }
+
+    mutating func int(_ v: Int64?) { field(v.map { String($0) }) }
+
+    mutating func row() {
+        buffer.append(0x1E)
+        hasher.update(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func table(_ name: String) { field(name); row() }
+
+    mutating func add(_ record: StoreRecord) {
+        switch record {
+        case .product(let sku, let p): field(sku.rawValue); int(p.price); field(p.currency); int(p.compareAt)
+        case .inventory(let key, let available): field(key.sku.rawValue); field(key.location.rawValue); int(available)
+        case .discount(let code, let d):
+            field(code.rawValue); field(d.kind); int(d.value); field(d.status)
+            int(d.startsAt?.microseconds); int(d.endsAt?.microseconds); int(d.usageLimit)
+        case .order(let id, let o):
+            field(id.rawValue); field(o.placedAt); field(o.location); field(o.currency); field(o.status); int(o.total); field(o.customerEmail)
+        case .orderLine(let id, let l):
+            field(id.rawValue); field(l.lineID.rawValue); field(l.sku.rawValue); int(l.qty); int(l.unitPrice); int(l.discount)
+        case .fulfillment(let id, let f):
+            field(id.rawValue); field(f.orderID); field(f.location); field(f.status); field(f.carrier); field(f.trackingNumber); field(f.createdAt)
+        case .fulfillmentLine(let id, let l): field(id.rawValue); field(l.lineID.rawValue); int(l.qty)
+        case .refund(let id, let r): field(id.rawValue); field(r.orderID); int(r.amount); field(r.createdAt)
+        case .refundLine(let id, let l): field(id.rawValue); field(l.lineID.rawValue); int(l.qty); int(l.restock ? 1 : 0)
+        }
+        row()
+    }
+
+    mutating func finish() -> String { "sha256:" + SHA256Hasher.hex(hasher.finish()) }
 }

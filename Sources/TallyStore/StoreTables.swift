@@ -76,6 +76,57 @@ extension StoreRow {
     }
 }
 
+/// One store row, parsed and checked: every column, whether or not reconcile compares it.
+enum StoreRecord {
+    case product(SKU, StoreSnapshot.Product)
+    case inventory(StockKey, Int64)
+    case discount(DiscountCode, StoreSnapshot.Discount)
+    /// Lines arrive as their own records.
+    case order(OrderID, StoreSnapshot.Order)
+    case orderLine(OrderID, OrderLine)
+    case fulfillment(FulfillmentID, StoreSnapshot.Fulfillment)
+    case fulfillmentLine(FulfillmentID, FulfillmentLine)
+    case refund(RefundID, StoreSnapshot.Refund)
+    case refundLine(RefundID, RefundLine)
+
+    static func parse(_ name: String, _ row: some StoreRow) throws(StoreError) -> StoreRecord {
+        switch name {
+        case "products":
+            return .product(SKU(try row.text(0)), .init(price: try row.int(1), currency: try row.text(2), compareAt: try row.optionalInt(3)))
+        case "inventory_levels":
+            return .inventory(StockKey(SKU(try row.text(0)), Location(try row.text(1))), try row.int(2))
+        case "discounts":
+            return .discount(DiscountCode(try row.text(0)), .init(
+                kind: try row.oneOf(1, DiscountKind.allCases.map(\.rawValue)), value: try row.int(2),
+                status: try row.oneOf(3, ["active", "disabled"]), startsAt: try row.optionalTimestamp(4),
+                endsAt: try row.optionalTimestamp(5), usageLimit: try row.optionalInt(6)))
+        case "orders":
+            return .order(OrderID(try row.text(0)), .init(placedAt: try row.text(1), location: try row.text(2), currency: try row.text(3),
+                                                          status: try row.oneOf(4, ["open", "cancelled"]), total: try row.int(5),
+                                                          customerEmail: try row.optionalText(6), lines: []))
+        case "order_lines":
+            return .orderLine(OrderID(try row.text(0)), OrderLine(lineID: LineID(try row.text(1)), sku: SKU(try row.text(2)), qty: try row.int(3),
+                                                                  unitPrice: try row.int(4), discount: try row.optionalInt(5) ?? 0))
+        case "fulfillments":
+            return .fulfillment(FulfillmentID(try row.text(0)), .init(orderID: try row.text(1), location: try row.text(2),
+                                                                      status: try row.oneOf(3, ["success", "cancelled"]), carrier: try row.optionalText(4),
+                                                                      trackingNumber: try row.optionalText(5), createdAt: try row.text(6), lines: []))
+        case "fulfillment_lines":
+            return .fulfillmentLine(FulfillmentID(try row.text(0)), FulfillmentLine(lineID: LineID(try row.text(1)), qty: try row.int(2)))
+        case "refunds":
+            return .refund(RefundID(try row.text(0)), .init(orderID: try row.text(1), amount: try row.int(2), createdAt: try row.text(3), lines: []))
+        case "refund_lines":
+            let restock = try row.int(3)
+            guard restock == 0 || restock == 1 else {
+                throw .badCell(place: row.place, column: "restock", message: "must be 0 or 1, got \(restock)")
+            }
+            return .refundLine(RefundID(try row.text(0)), RefundLine(lineID: LineID(try row.text(1)), qty: try row.int(2), restock: restock == 1))
+        default:
+            preconditionFailure("unknown store table \(name)")
+        }
+    }
+}
+
 /// Builds a `StoreSnapshot` from rows, table by table.
 struct SnapshotBuilder {
     var snapshot = StoreSnapshot()
@@ -85,47 +136,21 @@ struct SnapshotBuilder {
     }
 
     mutating func add(_ name: String, _ row: some StoreRow) throws(StoreError) {
-        switch name {
-        case "products":
-            snapshot.products[SKU(try row.text(0))] = .init(price: try row.int(1), currency: try row.text(2), compareAt: try row.optionalInt(3))
-        case "inventory_levels":
-            snapshot.inventory[StockKey(SKU(try row.text(0)), Location(try row.text(1)))] = try row.int(2)
-        case "discounts":
-            snapshot.discounts[DiscountCode(try row.text(0))] = .init(
-                kind: try row.oneOf(1, DiscountKind.allCases.map(\.rawValue)), value: try row.int(2),
-                status: try row.oneOf(3, ["active", "disabled"]), startsAt: try row.optionalTimestamp(4),
-                endsAt: try row.optionalTimestamp(5), usageLimit: try row.optionalInt(6))
-        case "orders":
-            let id = OrderID(try row.text(0))
-            let lines = snapshot.orders[id]?.lines ?? []
-            snapshot.orders[id] = .init(placedAt: try row.text(1), location: try row.text(2), currency: try row.text(3),
-                                        status: try row.oneOf(4, ["open", "cancelled"]), total: try row.int(5),
-                                        customerEmail: try row.optionalText(6), lines: lines)
-        case "order_lines":
-            let line = OrderLine(lineID: LineID(try row.text(1)), sku: SKU(try row.text(2)), qty: try row.int(3),
-                                 unitPrice: try row.int(4), discount: try row.optionalInt(5) ?? 0)
+        switch try StoreRecord.parse(name, row) {
+        case .product(let sku, let p): snapshot.products[sku] = p
+        case .inventory(let key, let available): snapshot.inventory[key] = available
+        case .discount(let code, let d): snapshot.discounts[code] = d
+        case .order(let id, var order):
+            order.lines = snapshot.orders[id]?.lines ?? []
+            snapshot.orders[id] = order
+        case .orderLine(let id, let line):
             // Parents are read before their lines: a line is attached in place (a line
             // whose order is missing is dropped; the missing order is what reconcile reports).
-            snapshot.orders.update(OrderID(try row.text(0))) { $0.lines.append(line) }
-        case "fulfillments":
-            let id = FulfillmentID(try row.text(0))
-            snapshot.fulfillments[id] = .init(orderID: try row.text(1), location: try row.text(2),
-                                              status: try row.oneOf(3, ["success", "cancelled"]), carrier: try row.optionalText(4),
-                                              trackingNumber: try row.optionalText(5), createdAt: try row.text(6), lines: [])
-        case "fulfillment_lines":
-            let line = FulfillmentLine(lineID: LineID(try row.text(1)), qty: try row.int(2))
-            snapshot.fulfillments.update(FulfillmentID(try row.text(0))) { $0.lines.append(line) }
-        case "refunds":
-            snapshot.refunds[RefundID(try row.text(0))] = .init(orderID: try row.text(1), amount: try row.int(2), createdAt: try row.text(3), lines: [])
-        case "refund_lines":
-            let restock = try row.int(3)
-            guard restock == 0 || restock == 1 else {
-                throw .badCell(place: row.place, column: "restock", message: "must be 0 or 1, got \(restock)")
-            }
-            let line = RefundLine(lineID: LineID(try row.text(1)), qty: try row.int(2), restock: restock == 1)
-            snapshot.refunds.update(RefundID(try row.text(0))) { $0.lines.append(line) }
-        default:
-            preconditionFailure("unknown store table \(name)")
+            snapshot.orders.update(id) { $0.lines.append(line) }
+        case .fulfillment(let id, let f): snapshot.fulfillments[id] = f
+        case .fulfillmentLine(let id, let line): snapshot.fulfillments.update(id) { $0.lines.append(line) }
+        case .refund(let id, let r): snapshot.refunds[id] = r
+        case .refundLine(let id, let line): snapshot.refunds.update(id) { $0.lines.append(line) }
         }
     }
 

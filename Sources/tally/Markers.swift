@@ -46,9 +46,8 @@ struct Snapshot: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: false)
-        let content: StoreSnapshot
-        do throws(StoreError) { content = try StoreReader.read(store) } catch { throw CLIFailure.usage("tally: " + error.description) }
-        let digest = StoreReader.digest(content)
+        let digest: String
+        do throws(StoreError) { digest = try StoreReader.digest(path: store) } catch { throw CLIFailure.usage("tally: " + error.description) }
         let when = at ?? SystemClock().now().rfc3339
         var data = "{\"snapshot_id\":\(CanonicalJSON.quoted(id)),\"store_digest\":\(CanonicalJSON.quoted(digest))"
         if let label { data += ",\"label\":\(CanonicalJSON.quoted(label))" }

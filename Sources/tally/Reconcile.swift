@@ -116,8 +116,9 @@ struct ReconcileRun {
 
     /// Reads the store on another thread while the journal replays on this one.
     func run() throws(CLIFailure) -> Outcome {
-        let pending = store.map(PendingStore.init(ready:)) ?? PendingStore(path: storePath)
         let markers = try Timings.measure("markers") { () throws(CLIFailure) in try guarded { try journal.allMarkers() } }
+        let digest = markers.snapshots.contains { $0.storeDigest != nil }
+        let pending = store.map { PendingStore(ready: $0, digest: digest) } ?? PendingStore(path: storePath, digest: digest)
         let resolved: ResolvedMarkers
         do throws(MarkerError) {
             resolved = try ResolvedMarkers.resolve(
@@ -134,12 +135,8 @@ struct ReconcileRun {
             ? (events: Int64(truth.applied), lastSeq: truth.maxSeq)
             : try Timings.measure("counts") { () throws(CLIFailure) in try guarded { try journal.counts() } }
         let store = try Timings.measure("wait for store") { () throws(CLIFailure) in try pending.wait() }
-        let findings = Timings.measure("diff") { Reconciler.findings(truth: truth, store: store, markers: resolved.phases) }
-        var match: String?
-        if markers.snapshots.contains(where: { $0.storeDigest != nil }) {
-            let digest = StoreReader.digest(store)
-            match = markers.snapshots.first { $0.storeDigest == digest }?.snapshotID
-        }
+        let findings = Timings.measure("diff") { Reconciler.findings(truth: truth, store: store.facts, markers: resolved.phases) }
+        let match = store.digest.flatMap { digest in markers.snapshots.first { $0.storeDigest == digest }?.snapshotID }
         let report = ReconcileReport(
             asOfText: asOf, snapshotID: resolved.snapshot?.snapshotID, snapshotOccurredAt: resolved.snapshot?.occurredAtText,
             restoreOccurredAt: resolved.restore?.text, journalEvents: counts.events, journalLastSeq: counts.lastSeq,
@@ -148,30 +145,32 @@ struct ReconcileRun {
     }
 }
 
-/// A store being read on a background thread.
+/// A store being read on a background thread: what reconcile compares, and its digest when
+/// a snapshot marker has one to match.
 final class PendingStore: @unchecked Sendable {
+    typealias Read = (facts: StoreFacts, digest: String?)
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<StoreSnapshot, StoreError>?
+    private var result: Result<Read, StoreError>?
 
     /// A store already read.
-    init(ready: StoreSnapshot) {
-        result = .success(ready)
+    init(ready: StoreSnapshot, digest: Bool) {
+        result = .success((StoreFacts(ready), digest ? StoreReader.digest(ready) : nil))
         done.signal()
     }
 
-    init(path: String) {
+    init(path: String, digest: Bool) {
         DispatchQueue.global().async {
-            let outcome: Result<StoreSnapshot, StoreError>
-            do throws(StoreError) { outcome = .success(try StoreReader.read(path)) } catch { outcome = .failure(error) }
+            let outcome: Result<Read, StoreError>
+            do throws(StoreError) { outcome = .success(try StoreReader.readFacts(path, digest: digest)) } catch { outcome = .failure(error) }
             self.result = outcome
             self.done.signal()
         }
     }
 
-    func wait() throws(CLIFailure) -> StoreSnapshot {
+    func wait() throws(CLIFailure) -> Read {
         done.wait()
         switch result! {
-        case .success(let store): return store
+        case .success(let read): return read
         case .failure(let error): throw .usage("tally: " + error.description)
         }
     }

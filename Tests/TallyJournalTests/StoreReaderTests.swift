@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyCore
+import TallyJournal
 import TallyStore
 import TallyTestSupport
 
@@ -87,6 +88,39 @@ struct StoreReaderTests {
         #expect(StoreReader.digest(try StoreReader.read(path1)) == StoreReader.digest(a))
         #expect(StoreReader.digest(a) != StoreReader.digest(b))
         #expect(StoreReader.digest(a).hasPrefix("sha256:"))
+        #expect(try StoreReader.digest(path: path1) == StoreReader.digest(a))
         dir.remove()
+    }
+
+    @Test("an SQLite store read as facts (in key order, never whole) gives the full read's findings and digest, orphan rows and all", arguments: simulatorSeeds)
+    func facts(seed: UInt64) throws {
+        let incident = SimulatedIncident.make(seed: seed)
+        let path = dir.file("facts-\(seed).db")
+        try StoreWriter.write(incident.store, to: path)
+        // Rows out of key order, non-ASCII keys, and child rows whose parent is missing.
+        try sqlite(path, """
+            INSERT INTO orders VALUES ('é-1', '2026-11-20T10:00:00Z', 'main', 'USD', 'open', 500, NULL);
+            INSERT INTO orders VALUES ('0-first', '2026-11-20T10:00:00Z', 'main', 'USD', 'cancelled', 0, 'x@example.com');
+            INSERT INTO order_lines VALUES ('é-1', 'b', 'SKU-1', 1, 300, 0), ('é-1', 'a', 'SKU-2', 1, 200, 5), ('ghost', '1', 'SKU-1', 1, 1, 0);
+            INSERT INTO fulfillment_lines VALUES ('ghost-f', '1', 1);
+            INSERT INTO refund_lines VALUES ('ghost-r', '1', 1, 1);
+            """)
+        let full = try StoreReader.read(path)
+        let read = try StoreReader.readFacts(path, digest: true)
+        #expect(read.digest == StoreReader.digest(full))
+        #expect(read.facts.orders.count == full.orders.count && read.facts.fulfillments.count == full.fulfillments.count)
+        for (id, order) in full.orders {
+            let facts = try #require(read.facts.orders[id])
+            #expect(facts.status == order.status && facts.total == order.total && read.facts.lines(of: facts) == order.lines.sorted { $0.lineID.rawValue < $1.lineID.rawValue })
+        }
+        let journal = try Journal.create(at: dir.file("facts-\(seed).journal"))
+        for chunk in incident.deliveries { try append(journal, chunk.joined(separator: "\n"), batchSize: 37) }
+        let markers = try journal.allMarkers()
+        let phases = try ResolvedMarkers.resolve(snapshots: markers.snapshots, restores: markers.restores, snapshotArgument: nil, restoredAt: nil).phases
+        let truth = try journal.replay()
+        let fromFacts = Reconciler.findings(truth: truth, store: read.facts, markers: phases)
+        #expect(fromFacts == Reconciler.findings(truth: truth, store: full, markers: phases))
+        #expect(fromFacts.contains { $0.kind == .unjournaledOrder })
+        #expect(try StoreReader.readFacts(path, digest: false).digest == nil)
     }
 }

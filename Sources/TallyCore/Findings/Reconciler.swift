@@ -26,6 +26,10 @@ public struct PhaseMarkers: Sendable, Equatable {
 /// Compares a store with truth and produces every finding of contract §6, sorted per §7.
 public enum Reconciler {
     public static func findings(truth: Truth, store: StoreSnapshot, markers: PhaseMarkers?) -> [Finding] {
+        findings(truth: truth, store: StoreFacts(store), markers: markers)
+    }
+
+    public static func findings(truth: Truth, store: StoreFacts, markers: PhaseMarkers?) -> [Finding] {
         var all = truth.replayFindings + truth.doubleShipments()
         compareOrders(truth, store, &all)
         compareFulfillments(truth, store, &all)
@@ -49,7 +53,7 @@ public enum Reconciler {
         return f
     }
 
-    static func compareOrders(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareOrders(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (id, order) in truth.orders {
             let key = [(name: "order_id", value: id.rawValue)]
             guard let stored = store.orders[id] else {
@@ -62,7 +66,7 @@ public enum Reconciler {
                 f.expected = .text(order.status.rawValue); f.actual = .text(stored.status)
                 out.append(f)
             }
-            if stored.total != order.total || !sameLines(stored.lines, order.lines) {
+            if stored.total != order.total || !sameLines(store.lines(of: stored), order.lines) {
                 out.append(caused(.orderDrift, .high, key, by: order.placed))
             }
         }
@@ -77,16 +81,16 @@ public enum Reconciler {
         a.count == b.count && (a == b || Set(a) == Set(b))
     }
 
-    static func compareFulfillments(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareFulfillments(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (id, f) in truth.fulfillments {
             let key = [(name: "fulfillment_id", value: id.rawValue)]
             guard let stored = store.fulfillments[id] else {
                 out.append(caused(.lostFulfillment, f.status == .success ? .critical : .high, key, by: f.created))
                 continue
             }
-            if stored.status != f.status.rawValue {
+            if stored != f.status.rawValue {
                 var finding = caused(.fulfillmentStatusDrift, .high, key, by: f.statusSet)
-                finding.expected = .text(f.status.rawValue); finding.actual = .text(stored.status)
+                finding.expected = .text(f.status.rawValue); finding.actual = .text(stored)
                 out.append(finding)
             }
         }
@@ -95,7 +99,7 @@ public enum Reconciler {
         }
     }
 
-    static func compareRefunds(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareRefunds(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (id, r) in truth.refunds where store.refunds[id] == nil {
             out.append(caused(.lostRefund, .critical, [("refund_id", id.rawValue)], by: r.created))
         }
@@ -104,7 +108,7 @@ public enum Reconciler {
         }
     }
 
-    static func compareInventory(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareInventory(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (key, s) in truth.stock {
             let stored = store.inventory[key]
             guard stored != s.available else { continue }
@@ -121,7 +125,7 @@ public enum Reconciler {
         }
     }
 
-    static func compareProducts(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareProducts(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (sku, p) in truth.prices {
             let key = [(name: "sku", value: sku.rawValue)]
             guard let stored = store.products[sku] else {
@@ -139,7 +143,7 @@ public enum Reconciler {
         }
     }
 
-    static func compareDiscounts(_ truth: Truth, _ store: StoreSnapshot, _ out: inout [Finding]) {
+    static func compareDiscounts(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         for (code, d) in truth.discounts where d.everUpserted {
             let key = [(name: "code", value: code.rawValue)]
             guard let stored = store.discounts[code] else {
