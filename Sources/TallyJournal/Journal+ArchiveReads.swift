@@ -47,7 +47,7 @@ extension Journal {
                 try connection.execute("ATTACH DATABASE '\(entry.path.replacingAll("'", with: "''"))' AS \(name)")
             } catch {
                 if error.message.contains("too many attached") {
-                    throw SQLiteError(extendedCode: error.extendedCode, message: "\(archives.count) archives hold the pruned events, but SQLite reads at most \(connection.attachLimit - 1) beside the journal: archive by quarter (--period 2026-Q3) rather than by month", sql: nil)
+                    throw SQLiteError(extendedCode: error.extendedCode, message: "\(archives.count) archives hold the pruned events, but SQLite reads at most \(connection.attachLimit) beside the journal: archive by quarter (--period 2026-Q3) rather than by month", sql: nil)
                 }
                 throw error
             }

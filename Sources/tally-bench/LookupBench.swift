@@ -85,18 +85,25 @@ func lookupBenchmark() throws {
 
 /// Runs a program with standard output to /dev/null and returns its exit status
 /// (posix_spawn: Foundation's Process adds tens of milliseconds of its own).
-func spawnQuietly(_ argv: [String]) -> Int32 {
+func spawnQuietly(_ argv: [String]) -> Int32 { spawn(argv).status }
+
+/// Runs `argv` with standard output to `stdout` (a file path; /dev/null by default; nil:
+/// this process's own) and
+/// returns its exit status, wall seconds and peak RSS (MiB, from wait4: this child only).
+func spawn(_ argv: [String], stdout: String? = "/dev/null") -> (status: Int32, seconds: Double, peakMiB: Double) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
     var cArgs = argv.map { strdup($0) } + [nil]
     defer { for p in cArgs { free(p) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { return -1 }
+    let start = now()
+    guard posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { return (-1, 0, 0) }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    return (status >> 8) & 0xff
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    return ((status >> 8) & 0xff, now() - start, Double(usage.ru_maxrss) / 1024)
 }
 
 /// Drops a file's clean pages from the OS page cache (no root needed).

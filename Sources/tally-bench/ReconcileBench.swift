@@ -19,39 +19,8 @@ func reconcileBenchmark() throws {
     print("reconcile benchmark: \(count) events, \(skus) SKUs, \(orderPermille)‰ orders, in \(dir)")
 
     if !FileManager.default.fileExists(atPath: journalPath) {
-        var start = now()
-        var history = SyntheticHistory(seed: 10, skuCount: skus, orderPermille: orderPermille)
-        let snapshotAt = count * 9 / 10, restoreAt = count * 95 / 100
-        var storeTruth = Truth()
-        var orders = 0
-        guard let file = fopen(eventsPath, "w") else { print("cannot write \(eventsPath)"); exit(2) }
-        var buffer = ""
-        var lastText = ""
-        for i in 0..<count {
-            if i == snapshotAt {
-                buffer += "{\"id\":\"bench-snapshot\",\"type\":\"snapshot.taken\",\"occurred_at\":\"\(lastText.dropLast()).5Z\",\"data\":{\"snapshot_id\":\"bench\"}}\n"
-            }
-            if i == restoreAt {
-                buffer += "{\"id\":\"bench-restore\",\"type\":\"restore.performed\",\"occurred_at\":\"\(lastText.dropLast()).5Z\",\"data\":{\"snapshot_id\":\"bench\"}}\n"
-            }
-            let line = history.next()
-            buffer += line + "\n"
-            guard case .success(let event) = EventDecoder.decode(line) else { fatalError("invalid synthetic line") }
-            lastText = event.occurredAtText
-            if case .orderPlaced = event.payload { orders += 1 }
-            if i < snapshotAt || i >= restoreAt {
-                storeTruth.apply(JournaledEvent(seq: Seq(Int64(i + 1)), recordedAt: event.occurredAt, event: event))
-            }
-            if i % 10_000 == 9_999 { fputs(buffer, file); buffer = "" }
-        }
-        fputs(buffer, file)
-        fclose(file)
-        print(String(format: "generated %d events (%d orders) in %.1f s", count, orders, now() - start))
-        start = now()
-        try StoreWriter.write(StoreSnapshot(truth: storeTruth), to: storePath)
-        print(String(format: "wrote the restored store (%d orders, %d SKUs) in %.1f s", storeTruth.orders.count, storeTruth.prices.count, now() - start))
-        storeTruth = Truth()
-        start = now()
+        _ = try writeIncident(count: count, skus: skus, orderPermille: orderPermille, eventsPath: eventsPath, storePath: storePath)
+        let start = now()
         let journal = try Journal.create(at: journalPath)
         var summary = AppendSummary()
         try AppendRunner(journal: journal).run(path: eventsPath, into: &summary)
@@ -101,4 +70,46 @@ func reconcileBenchmark() throws {
     print("  findings by severity: \(summary)")
     print(String(format: "reconcile: %.2f s wall (best of 3), %.0f events/s, peak RSS %.0f MiB, %.0f%% of the bare scan rate; output byte-identical across runs",
                  best, Double(rows) / best, Double(usage.ru_maxrss) / 1024, 100 * (Double(rows) / best) / (Double(rows) / scanSeconds)))
+}
+
+/// Writes the synthetic incident: `count` events (with a snapshot marker at 90% and a
+/// restore at 95%) as NDJSON, and the restored store (everything but the lost window).
+/// Returns the number of lines up to and including the snapshot marker.
+func writeIncident(count: Int, skus: Int, orderPermille: Int, eventsPath: String, storePath: String) throws -> Int {
+    var start = now()
+    var history = SyntheticHistory(seed: 10, skuCount: skus, orderPermille: orderPermille)
+    let snapshotAt = count * 9 / 10, restoreAt = count * 95 / 100
+    var storeTruth = Truth()
+    var orders = 0
+    guard let file = fopen(eventsPath, "w") else { print("cannot write \(eventsPath)"); exit(2) }
+    var lines = 0, snapshotLines = 0
+    var buffer = ""
+    var lastText = ""
+    for i in 0..<count {
+        if i == snapshotAt {
+            lines += 1; snapshotLines = lines
+            buffer += "{\"id\":\"bench-snapshot\",\"type\":\"snapshot.taken\",\"occurred_at\":\"\(lastText.dropLast()).5Z\",\"data\":{\"snapshot_id\":\"bench\"}}\n"
+        }
+        if i == restoreAt {
+            lines += 1
+            buffer += "{\"id\":\"bench-restore\",\"type\":\"restore.performed\",\"occurred_at\":\"\(lastText.dropLast()).5Z\",\"data\":{\"snapshot_id\":\"bench\"}}\n"
+        }
+        let line = history.next()
+        lines += 1
+        buffer += line + "\n"
+        guard case .success(let event) = EventDecoder.decode(line) else { fatalError("invalid synthetic line") }
+        lastText = event.occurredAtText
+        if case .orderPlaced = event.payload { orders += 1 }
+        if i < snapshotAt || i >= restoreAt {
+            storeTruth.apply(JournaledEvent(seq: Seq(Int64(i + 1)), recordedAt: event.occurredAt, event: event))
+        }
+        if i % 10_000 == 9_999 { fputs(buffer, file); buffer = "" }
+    }
+    fputs(buffer, file)
+    fclose(file)
+    print(String(format: "generated %d events (%d orders) in %.1f s", count, orders, now() - start))
+    start = now()
+    try StoreWriter.write(StoreSnapshot(truth: storeTruth), to: storePath)
+    print(String(format: "wrote the restored store (%d orders, %d SKUs) in %.1f s", storeTruth.orders.count, storeTruth.prices.count, now() - start))
+    return snapshotLines
 }

@@ -9,6 +9,8 @@ import TallyTestSupport
 //   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
 //   tally-bench ingest [--rows N] [--dir DIR]
 //   tally-bench archive [--events N] [--dir DIR]
+//   tally-bench checkpoints [--events N] [--padding N] [--dir DIR]
+//   tally-bench store --store S
 
 func now() -> Double {
     var ts = timespec()
@@ -187,7 +189,9 @@ case "decode": try decodeBenchmark()
 case "lookup": try lookupBenchmark()
 case "ingest": try ingestBenchmark()
 case "archive": try archiveBenchmark()
+case "checkpoints": try checkpointBenchmark()
+case "store": try storeBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR]")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--dir DIR] | store --store S")
     exit(2)
 }

@@ -211,6 +211,22 @@ struct ServerConfigTests {
         }
         #expect(throws: ConfigError(message: "tally.toml: [tokens.x] has no token")) { try TallyConfig.parse("[tokens.x]\naccess = \"read\"") }
     }
+
+    @Test("the retention policy and checkpoint interval parse; a keep under a day, a bad interval and an unknown key are refused")
+    func retention() throws {
+        let config = try TallyConfig.parse("[retention]\nkeep = \"400d\"\narchives = \"/srv/archives\"\n[checkpoints]\nevery = 0")
+        #expect(config.retentionKeepSeconds == 400 * 86_400 && config.retentionArchives == "/srv/archives" && config.checkpointEvery == 0)
+        #expect(TallyConfig().retentionKeepSeconds == nil && TallyConfig().checkpointEvery == 1_000_000)
+        #expect(throws: ConfigError(message: "tally.toml:2: keep must be a duration of at least a day, such as \"400d\", got \"12h\"")) {
+            try TallyConfig.parse("[retention]\nkeep = \"12h\"")
+        }
+        #expect(throws: ConfigError(message: "tally.toml:2: every must be a number of events (0: no automatic checkpoints), got -1")) {
+            try TallyConfig.parse("[checkpoints]\nevery = -1")
+        }
+        #expect(throws: ConfigError(message: "tally.toml:2: unknown key days in [retention] (see the README's configuration section)")) {
+            try TallyConfig.parse("[retention]\ndays = 400")
+        }
+    }
 }
 
 @Suite("KeyedTable")

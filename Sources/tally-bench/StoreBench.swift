@@ -1,0 +1,57 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Reads a store and prints the time and the memory it holds: in full (`StoreSnapshot`,
+/// what repair, drift's baseline and CSV stores use) and as reconcile reads an SQLite
+/// store (`StoreFacts`, with the digest), each in its own process:
+/// `tally-bench store --store S`.
+func storeBenchmark() throws {
+    let path = option("--store", "")
+    guard !path.isEmpty else { print("usage: tally-bench store --store S"); exit(2) }
+    switch option("--mode", "") {
+    case "full": try readFull(path)
+    case "facts": try readFacts(path)
+    default:
+        for mode in ["full", "facts"] {
+            fflush(nil)
+            let r = spawn(["/proc/self/exe", "store", "--store", path, "--mode", mode], stdout: nil)
+            if r.status != 0 { print("\(mode): exit \(r.status)") }
+        }
+    }
+}
+
+func readFacts(_ path: String) throws {
+    let before = currentRSSMiB()
+    let start = now()
+    let read = try StoreReader.readFacts(path, digest: true)
+    let seconds = now() - start
+    let after = currentRSSMiB()
+    print(String(format: "facts (reconcile's read, with the digest): %d orders, %d fulfillments in %.2f s; held %.0f MiB (%.0f bytes per order); peak RSS %.0f MiB; digest %@",
+                 read.facts.orders.count, read.facts.fulfillments.count, seconds, after - before,
+                 (after - before) * 1_048_576 / Double(max(1, read.facts.orders.count)), peakRSSMiB(), String(read.digest?.prefix(20) ?? "")))
+}
+
+func readFull(_ path: String) throws {
+    let before = currentRSSMiB()
+    let start = now()
+    let store = try StoreReader.read(path)
+    let seconds = now() - start
+    let after = currentRSSMiB()
+    let lines = store.orders.values.reduce(0) { $0 + $1.lines.count }
+    print(String(format: "full read of %@: %d orders (%d lines), %d fulfillments, %d refunds, %d SKUs in %.2f s",
+                 path, store.orders.count, lines, store.fulfillments.count, store.refunds.count, store.products.count, seconds))
+    print(String(format: "  held: %.0f MiB (%.0f bytes per order, all tables); peak RSS %.0f MiB", after - before,
+                 (after - before) * 1_048_576 / Double(max(1, store.orders.count)), peakRSSMiB()))
+    let digestStart = now()
+    let digest = StoreReader.digest(store)
+    print(String(format: "  digest %@ in %.2f s", String(digest.prefix(20)), now() - digestStart))
+}
+
+/// The resident set now (VmRSS of /proc/self/status), in MiB.
+func currentRSSMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
+}
