@@ -77,6 +77,13 @@ extension Journal {
             if try late.step() { continue }
             stateOf.reset()
             stateOf.bind(candidates.int64(0), at: 1)
+            // The state's pages pass through the page cache once: a small cache while it is
+            // read keeps them from staying beside the decoded truth.
+            try connection.execute("PRAGMA cache_size=-\(Schema.scanCacheKibibytes)")
+            defer {
+                _ = try? connection.execute("PRAGMA cache_size=-\(Schema.cacheKibibytes)")
+                _ = try? connection.execute("PRAGMA shrink_memory")
+            }
             guard try stateOf.step() else { continue }
             let expected = stateOf.blob(1)
             // Checked and decoded in SQLite's own buffer: a checkpoint of 400k orders is

@@ -56,6 +56,7 @@ public final class CaptureService: Sendable {
         do throws(JournalError) {
             return try reader.withLock { box throws(JournalError) -> T in try body(box.journal) }
         } catch {
+            if case .needsArchives(_, let detail) = error { throw .gone(detail + " (tally lookup --archives DIR reads them)") }
             throw .journal(error.description)
         }
     }

@@ -14,6 +14,8 @@ public enum ServerFailure: Error, Sendable, Equatable {
     /// Over the body limit (413).
     case tooLarge(limit: Int)
     case notFound(String)
+    /// What was asked needs events pruned from the journal (410: only the archives hold them).
+    case gone(String)
     /// The journal could not be written or read (503: retry later; nothing was acknowledged).
     case journal(String)
     case shuttingDown
@@ -25,13 +27,14 @@ public enum ServerFailure: Error, Sendable, Equatable {
         case .badRequest: return .badRequest
         case .tooLarge: return .contentTooLarge
         case .notFound: return .notFound
+        case .gone: return .gone
         case .journal, .shuttingDown: return .serviceUnavailable
         }
     }
 
     public var message: String {
         switch self {
-        case .unauthenticated(let m), .forbidden(let m), .badSignature(let m), .badRequest(let m), .notFound(let m): return m
+        case .unauthenticated(let m), .forbidden(let m), .badSignature(let m), .badRequest(let m), .notFound(let m), .gone(let m): return m
         case .tooLarge(let limit): return "the request body is over the limit of \(limit) bytes ([server] max_body_bytes)"
         case .journal(let m): return "the journal could not be written: \(m)"
         case .shuttingDown: return "the server is shutting down"

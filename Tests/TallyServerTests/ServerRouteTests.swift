@@ -75,6 +75,27 @@ struct ServerRouteTests {
         }
     }
 
+    @Test("GET /v1/orders/{id} of an order whose events were pruned is a 410 naming --archives; a later order is still a 200")
+    func prunedOrder() async throws {
+        let dir = TempDirectory("srv-pruned"); defer { dir.remove() }
+        let journal = dir.file("t.journal")
+        let lines = try String(contentsOfFile: fixturesPath + "/lookup/dispute/events.ndjson", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(try runTally(["init", "--journal", journal]).status == 0)
+        for (range, clock) in [(0..<16, "2026-09-20T00:00:00Z"), (16..<lines.count, "2026-11-02T00:00:00Z")] {
+            #expect(try runTally(["append", "--journal", journal, "-"], stdin: lines[range].joined(separator: "\n") + "\n", environment: ["TALLY_CLOCK": clock]).status == 0)
+        }
+        #expect(try runTally(["archive", "--journal", journal, "--period", "2026-09", "--to", dir.file("arch")]).status == 0)
+        #expect(try runTally(["prune", "--journal", journal, "--before", "2026-10-01", "--archives", dir.file("arch")]).status == 0)
+        let service = try makeService(dir); defer { service.stop() }
+        try await application(service).test(.router) { client in
+            try await client.execute(uri: "/v1/orders/5001", method: .get, headers: bearer(readToken)) { response in
+                #expect(response.status == .gone)
+                #expect(String(buffer: response.body).contains("--archives DIR"))
+            }
+            try await client.execute(uri: "/v1/orders/5003", method: .get, headers: bearer(readToken)) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test("a read-only token cannot post events (403); a read-write token can")
     func readOnlyToken() async throws {
         let dir = TempDirectory("srv-ro"); defer { dir.remove() }
