@@ -41,10 +41,21 @@ public enum Reconciler {
             if let markers, let seq = all[i].causalSeq, let time = all[i].causalTime {
                 all[i].phase = markers.phase(of: EventTime(time, seq))
             }
-            all[i].action = Actions.sentence(for: all[i])
         }
-        // Sort positions, not the findings themselves: a Finding is large to move.
-        return all.indices.sorted { Finding.reportOrder(all[$0], all[$1]) }.map { all[$0] }
+        // Sort positions, not the findings themselves (a Finding is large to move), then put
+        // the findings in that order in place, cycle by cycle, rather than in a second array.
+        var order = all.indices.sorted { Finding.reportOrder(all[$0], all[$1]) }
+        for start in order.indices where order[start] != start {
+            var i = start
+            while order[i] != start {
+                let next = order[i]
+                all.swapAt(i, next)
+                order[i] = i
+                i = next
+            }
+            order[i] = i
+        }
+        return all
     }
 
     static func caused(_ kind: FindingKind, _ severity: Severity, _ key: [(name: String, value: String)], by time: EventTime?) -> Finding {

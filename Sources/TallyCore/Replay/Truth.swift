@@ -26,6 +26,10 @@ public struct Truth: Sendable {
     public private(set) var applied = 0
     /// The highest seq applied.
     public private(set) var maxSeq: Int64 = 0
+    /// Customer emails seen, so that a repeat customer's orders share one string: about
+    /// 40 MB less at 980k orders from 200k customers (a String longer than 15 bytes is a
+    /// heap allocation of its own).
+    private var emails = Set<String>()
 
     public init() {}
 
@@ -165,7 +169,7 @@ public struct Truth: Sendable {
             return
         }
         orders[p.orderID] = OrderTruth(orderID: p.orderID, status: .open, location: p.location, currency: p.currency,
-                                       lines: p.lines, total: p.total, customerEmail: p.customerEmail,
+                                       lines: p.lines, total: p.total, customerEmail: p.customerEmail.map { emails.insert($0).memberAfterInsert },
                                        discountCodes: p.discountCodes, placed: at, statusSet: at)
         for line in p.lines {
             guard let index = stock.index(forKey: StockKey(line.sku, p.location)) else { continue }

@@ -103,6 +103,7 @@ public enum TruthCodec {
             }
             guard let nOrders = r.count() else { return nil }
             parts.orders.reserveCapacity(nOrders)
+            var emails = Set<String>()  // a repeat customer's orders share one string, as in replay
             for _ in 0..<nOrders {
                 guard let id = r.string(), let statusText = r.string(), let status = OrderStatus(rawValue: statusText),
                       let location = r.string(), let currency = r.string(), let lines = r.orderLines(), let total = r.int(),
@@ -116,7 +117,7 @@ public enum TruthCodec {
                 guard let fulfillmentIDs = r.strings() else { return nil }
                 parts.orders[OrderID(id)] = OrderTruth(
                     orderID: OrderID(id), status: status, location: Location(location), currency: currency, lines: lines, total: total,
-                    customerEmail: email, discountCodes: codes, placed: placed, statusSet: statusSet,
+                    customerEmail: email.map { emails.insert($0).memberAfterInsert }, discountCodes: codes, placed: placed, statusSet: statusSet,
                     restockedByRefunds: restocked, fulfillmentIDs: fulfillmentIDs.map(FulfillmentID.init))
             }
             guard let nFulfillments = r.count() else { return nil }
@@ -164,7 +165,7 @@ extension Packing.Writer {
         if let ids = f.fulfillmentIDs { varint(1); write(ids) } else { varint(0) }
         optional(f.causalSeq?.rawValue); optional(f.causalTime?.microseconds)
         write(f.evidence.map { String($0.rawValue) })
-        optional(f.phase?.rawValue); string(f.action)
+        optional(f.phase?.rawValue); string("") // was the action, now derived
     }
 
     mutating func reported(_ value: ReportedValue) {
@@ -200,11 +201,10 @@ extension Packing.Reader {
             f.fulfillmentIDs = ids
         }
         guard let causalSeq = optionalInt(), let causalTime = optionalInt(), let evidence = strings(),
-              let phase = optionalString(), let action = string() else { return nil }
+              let phase = optionalString(), string() != nil else { return nil }
         f.causalSeq = causalSeq.map(Seq.init); f.causalTime = causalTime.map(Timestamp.init(microseconds:))
         f.evidence = evidence.compactMap { Int64($0).map(Seq.init) }
         if let phase { guard let p = Phase(rawValue: phase) else { return nil }; f.phase = p }
-        f.action = action
         return f
     }
 
