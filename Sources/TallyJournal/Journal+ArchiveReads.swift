@@ -98,7 +98,8 @@ extension Journal {
             return try s.step() ? (s.int64(0), s.text(1)) : nil
         }
         if let (seq, occurred) = late {
-            return head + ", and seq \(seq), appended after the cut, occurred at \(occurred), before the last pruned event (\(position)): replay must put it among them" + advice
+            return head + ", and seq \(seq), appended after the cut, occurred at \(occurred), before the last pruned event (\(position)): replay must put it among them"
+                + advice + " (once: `tally checkpoint --archives DIR` then writes a checkpoint later replays start from)"
         }
         return head + advice
     }

@@ -54,8 +54,13 @@ struct Append: ParsableCommand {
             progress.finish()
         }
         try journal.finishAppending()
-        if let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
-            Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
+        do {
+            if let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
+                Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
+            }
+        } catch JournalError.needsArchives(_, let detail) {
+            // The events are appended; only the checkpoint waits for the archives.
+            Output.error("tally: note: no checkpoint written: \(detail)")
         }
         switch format {
         case .json:

@@ -10,10 +10,13 @@ struct Checkpoint: ParsableCommand {
         the newest one whose position is not after the time asked for, and which no later-appended event \
         sorts before (a late event invalidates it): the result is the same as replaying from the first \
         event. Checkpoints are also written by `tally snapshot` and, every [checkpoints] every events \
-        (default 1,000,000), by `tally append`. The newest \(Journal.checkpointsKept) are kept.
+        (default 1,000,000), by `tally append`. The newest \(Journal.checkpointsKept) are kept (and the one a prune pinned). \
+        On a pruned journal where a late event sorts before the cut, `tally checkpoint --archives DIR` \
+        replays through the archives once and writes a checkpoint that later replays start from.
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     @Flag(help: "List the checkpoints instead of writing one.")
     var list = false
@@ -24,6 +27,9 @@ struct Checkpoint: ParsableCommand {
     func run() throws {
         let journal = try journalOption.open(readOnly: list)
         if !list {
+            // A pruned journal whose pinned checkpoint a late event made unusable: truth is
+            // replayed through the archives once, and the new checkpoint serves from then on.
+            try archivesOption.attach(to: journal, note: false)
             guard let written = try guarded({ try journal.writeCheckpoint(try journal.replay()) }) else {
                 print("the journal is empty: no checkpoint"); return
             }

@@ -19,6 +19,7 @@ struct Drift: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     @Option(help: ArgumentHelp("The live store (an export in the canonical schema: SQLite file or CSV folder).", valueName: "S"))
     var store: String
@@ -47,6 +48,7 @@ struct Drift: ParsableCommand {
         let dayEnd = Timestamp(microseconds: dayStart.microseconds + 86_400_000_000)
         let asOf = Timestamp(microseconds: now.microseconds - settleSeconds * 1_000_000)
         let journal = try journalOption.open(readOnly: noRecord)
+        try archivesOption.attach(to: journal, note: false)
         let outcome = try ReconcileRun(journal: journal, storePath: store, snapshot: nil, restoredAt: nil, asOf: asOf.rfc3339).run()
         let activity = try guarded { try journal.activity(from: dayStart, to: dayEnd) }
         var report = DriftReport(day: dayText, settleSeconds: settleSeconds, reconcile: outcome.report, activity: activity,

@@ -65,8 +65,15 @@ struct Snapshot: ParsableCommand {
         let seq = try appendMarker(journal, type: .snapshotTaken, id: "snapshot-\(id)-\(when)", at: when, data: data)
         print("snapshot \(id) recorded at seq \(seq) (\(when), \(digest))")
         // Truth at the snapshot, so that the reconcile after a restore replays from here.
-        if let checkpoint = try guarded({ try journal.writeCheckpoint(try journal.replay()) }) {
-            print("checkpoint written at seq \(checkpoint.headSeq)")
+        do {
+            if let checkpoint = try journal.writeCheckpoint(try journal.replay()) {
+                print("checkpoint written at seq \(checkpoint.headSeq)")
+            }
+        } catch JournalError.needsArchives(_, let detail) {
+            // The marker is recorded; only the checkpoint waits for the archives.
+            Output.error("tally: note: no checkpoint written: \(detail)")
+        } catch {
+            throw CLIFailure.from(error)
         }
     }
 }

@@ -16,6 +16,7 @@ struct Repair: ParsableCommand {
         """)
 
     @OptionGroup var journalOption: JournalOption
+    @OptionGroup var archivesOption: ArchivesOption
 
     /// The store to repair (SQLite; a CSV folder can be planned but not applied).
     @OptionGroup var target: StoreTarget
@@ -31,6 +32,7 @@ struct Repair: ParsableCommand {
 
     func run() throws {
         let journal = try journalOption.open(readOnly: true)
+        try archivesOption.attach(to: journal, note: false)
         let store = target.store
         let reconcile = ReconcileRun(journal: journal, storePath: store, snapshot: target.snapshot, restoredAt: target.restoredAt, asOf: nil)
         let outcome = try reconcile.run()

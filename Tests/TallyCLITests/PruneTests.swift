@@ -89,6 +89,22 @@ extension ArchiveTests {
         let expected = try runTally(["reconcile", "--journal", unpruned, "--store", store, "--format", "json"])
         #expect(with.status == expected.status, "\(with.stderr)")
         #expect(with.stdout.replacingOccurrences(of: journal, with: "J") == expected.stdout.replacingOccurrences(of: unpruned, with: "J"))
+
+        // Appends go on (their checkpoint waits, with a note); `checkpoint --archives` writes
+        // one past the late events, and reconcile then needs the archives no more.
+        let config = dir.write("[checkpoints]\nevery = 1\n", to: "every.toml")
+        let more = #"{"id":"late-2","type":"price.changed","occurred_at":"2026-11-20T00:00:00Z","source":"webshop","data":{"sku":"MUG","price":1600,"currency":"USD"}}"#
+        let append = try runTally(["append", "--journal", journal, "--config", config, "-"], stdin: more + "\n")
+        #expect(append.status == 0 && append.stderr.contains("no checkpoint written") && append.stdout.contains("appended 1"), "\(append.stdout) \(append.stderr)")
+        #expect(try runTally(["append", "--journal", unpruned, "-"], stdin: more + "\n").status == 0)
+        let refused = try runTally(["checkpoint", "--journal", journal])
+        #expect(refused.status == 2 && refused.stderr.contains("tally checkpoint --archives DIR"), "\(refused.stderr)")
+        let written = try runTally(["checkpoint", "--journal", journal, "--archives", dir.file("arch")])
+        #expect(written.status == 0 && written.stdout.contains("checkpoint written at seq 25"), "\(written.stdout) \(written.stderr)")
+        let after = try runTally(["reconcile", "--journal", journal, "--store", store, "--format", "json"])
+        let afterExpected = try runTally(["reconcile", "--journal", unpruned, "--store", store, "--format", "json"])
+        #expect(after.status == afterExpected.status, "\(after.stderr)")
+        #expect(after.stdout.replacingOccurrences(of: journal, with: "J") == afterExpected.stdout.replacingOccurrences(of: unpruned, with: "J"))
         dir.remove()
     }
 }
