@@ -55,11 +55,7 @@ public struct StoreFacts: Sendable {
     public mutating func setLines(of id: OrderID, _ lines: [OrderLine]) -> Bool {
         guard orders.index(forKey: id) != nil else { return false }
         var writer = Packing.Writer()
-        writer.varint(UInt64(lines.count))
-        for l in lines {
-            writer.string(l.lineID.rawValue); writer.string(l.sku.rawValue)
-            writer.int(l.qty); writer.int(l.unitPrice); writer.int(l.discount)
-        }
+        writer.write(lines)
         let start = UInt32(lineBytes.count)
         lineBytes.append(contentsOf: writer.bytes)
         let end = UInt32(lineBytes.count)
@@ -75,15 +71,7 @@ public struct StoreFacts: Sendable {
         guard order.linesEnd > order.linesStart else { return [] }
         return lineBytes.withUnsafeBytes { raw -> [OrderLine] in
             var reader = Packing.Reader(UnsafeRawBufferPointer(rebasing: raw[Int(order.linesStart)..<Int(order.linesEnd)]))
-            guard let count = reader.count() else { return [] }
-            var lines: [OrderLine] = []
-            lines.reserveCapacity(count)
-            for _ in 0..<count {
-                guard let lineID = reader.string(), let sku = reader.string(), let qty = reader.int(),
-                      let price = reader.int(), let discount = reader.int() else { break }
-                lines.append(OrderLine(lineID: LineID(lineID), sku: SKU(sku), qty: qty, unitPrice: price, discount: discount))
-            }
-            return lines
+            return reader.orderLines() ?? []
         }
     }
 
