@@ -41,8 +41,10 @@ let package = Package(
         .target(name: "TallySQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         // SHA-256 from the system's libcrypto.
         .target(name: "TallyDigest", dependencies: ["CCrypto"], swiftSettings: strict),
-        .target(name: "TallyJournal", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
-        .target(name: "TallyStore", dependencies: ["TallyCore", "TallySQLite", "TallyDigest"], swiftSettings: strict),
+        // Whole-file reads and folder listings.
+        .target(name: "TallyFiles", swiftSettings: strict),
+        .target(name: "TallyJournal", dependencies: ["TallyCore", "TallySQLite", "TallyDigest", "TallyFiles"], swiftSettings: strict),
+        .target(name: "TallyStore", dependencies: ["TallyCore", "TallySQLite", "TallyDigest", "TallyFiles"], swiftSettings: strict),
         .target(name: "TallyReports", dependencies: ["TallyCore"], swiftSettings: strict),
         // The capture service: HTTP routes, webhooks, group commit, metrics.
         .target(
@@ -59,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallyJournal", "TallyStore", "TallyReports", "TallyServer",
+                "TallyCore", "TallyJournal", "TallyStore", "TallyReports", "TallyServer", "TallyFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TallyCore
 import TallyDigest
+import TallyFiles
 import TallySQLite
 
 /// A calendar month (`2026-10`) or quarter (`2026-Q3`) in UTC: [start, end).
@@ -123,7 +124,7 @@ extension Journal {
         do throws(SQLiteError) {
             // ATTACH opens with the journal connection's flags, which do not create files.
             _ = try Connection(path: temp, mode: .readWriteCreate)
-            try connection.execute("ATTACH DATABASE '\(temp.replacingAll("'", with: "''"))' AS archive")
+            try connection.attach(temp, as: "archive")
             defer { try? connection.execute("DETACH DATABASE archive") }
             try connection.execute("BEGIN")
             try connection.execute(Schema.eventsTable(prefix: "archive."))
@@ -175,16 +176,13 @@ extension Journal {
 
     /// Size and SHA-256 (hex) of a file, read 1 MiB at a time.
     public static func fileDigest(_ path: String) throws(JournalError) -> (Int64, String) {
-        guard let file = fopen(path, "rb") else { throw .unreadableInput(path: path, detail: String(cString: strerror(errno))) }
-        defer { fclose(file) }
         let hasher = SHA256Hasher()
         hasher.begin()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var total: Int64 = 0
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if n > 0 { chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }; total += Int64(n) }
-            if n < chunk.count { break }
+        do throws(FileError) {
+            try Files.forEachChunk(path) { hasher.update($0); total += Int64($0.count) }
+        } catch {
+            throw .unreadableInput(path: path, detail: error.detail)
         }
         return (total, SHA256Hasher.hex(hasher.finish()))
     }
@@ -227,13 +225,5 @@ extension Journal {
             problems.append("\(path): \(error.message)")
         }
         return problems
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
     }
 }

@@ -44,7 +44,7 @@ extension Journal {
         for (i, entry) in archives.enumerated() {
             let name = "archive\(i)"
             do throws(SQLiteError) {
-                try connection.execute("ATTACH DATABASE '\(entry.path.replacingAll("'", with: "''"))' AS \(name)")
+                try connection.attach(entry.path, as: name)
             } catch {
                 if error.message.contains("too many attached") {
                     throw SQLiteError(extendedCode: error.extendedCode, message: "\(archives.count) archives hold the pruned events, but SQLite reads at most \(connection.attachLimit) beside the journal: archive by quarter (--period 2026-Q3) rather than by month", sql: nil)

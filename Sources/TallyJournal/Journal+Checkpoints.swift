@@ -18,27 +18,49 @@ extension Journal {
     /// Stores `truth`, which must come from a full replay (`replay()` with no as-of time).
     @discardableResult
     public func writeCheckpoint(_ truth: Truth) throws(JournalError) -> CheckpointInfo? {
-        guard let position = truth.position else { return nil }
-        let state = TruthCodec.encode(truth)
-        let digest = hasher.digest([], state)
-        let now = clock.now().microseconds
+        guard let encoded = EncodedCheckpoint(truth, hasher: hasher) else { return nil }
         return try wrap { () throws(SQLiteError) -> CheckpointInfo in
             try connection.transaction { () throws(SQLiteError) in
-                let s = try connection.prepare("""
-                    INSERT INTO checkpoints (created_us, head_seq, position_us, position_seq, codec, state, state_sha256)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-                s.bind(now, at: 1); s.bind(truth.maxSeq, at: 2); s.bind(position.occurredAt.microseconds, at: 3)
-                s.bind(position.seq.rawValue, at: 4); s.bind(Int64(TruthCodec.version), at: 5)
-                s.bind(blob: state, at: 6); s.bind(blob: digest, at: 7)
-                try s.step()
-                let id = connection.lastInsertRowID
+                let info = try insertCheckpoint(encoded)
                 // The checkpoint pinned at a prune's cut stays: replays of the pruned journal start there.
                 let pinned = try prunedThrough()
                 try connection.execute("DELETE FROM checkpoints WHERE head_seq <> \(pinned) AND cid NOT IN (SELECT cid FROM checkpoints ORDER BY head_seq DESC, cid DESC LIMIT \(Journal.checkpointsKept))")
-                return CheckpointInfo(id: id, createdAt: Timestamp(microseconds: now), headSeq: truth.maxSeq, position: position, bytes: state.count)
+                return info
             }
         }
+    }
+
+    /// A truth encoded for the `checkpoints` table, before the transaction that stores it
+    /// (encoding a million orders takes a while).
+    struct EncodedCheckpoint {
+        let position: EventTime
+        let headSeq: Int64
+        let state: [UInt8]
+        let digest: [UInt8]
+
+        /// Nil for an empty truth (no position).
+        init?(_ truth: Truth, hasher: SHA256Hasher) {
+            guard let position = truth.position else { return nil }
+            self.position = position
+            headSeq = truth.maxSeq
+            state = TruthCodec.encode(truth)
+            digest = hasher.digest([], state)
+        }
+    }
+
+    /// Inserts a checkpoint (inside the caller's transaction).
+    func insertCheckpoint(_ c: EncodedCheckpoint) throws(SQLiteError) -> CheckpointInfo {
+        let now = clock.now().microseconds
+        let s = try connection.prepare("""
+            INSERT INTO checkpoints (created_us, head_seq, position_us, position_seq, codec, state, state_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        s.bind(now, at: 1); s.bind(c.headSeq, at: 2); s.bind(c.position.occurredAt.microseconds, at: 3)
+        s.bind(c.position.seq.rawValue, at: 4); s.bind(Int64(TruthCodec.version), at: 5)
+        s.bind(blob: c.state, at: 6); s.bind(blob: c.digest, at: 7)
+        try s.step()
+        return CheckpointInfo(id: connection.lastInsertRowID, createdAt: Timestamp(microseconds: now), headSeq: c.headSeq,
+                              position: c.position, bytes: c.state.count)
     }
 
     /// The stored checkpoints, newest first.

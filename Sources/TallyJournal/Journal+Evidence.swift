@@ -28,10 +28,8 @@ extension Journal {
             var entries: [ChainEntry] = []
             for seq in Set(seqs).sorted() {
                 guard let (recorded, hash) = try read(seq) else { continue }
-                var previous: [UInt8] = []
-                if seq > 1 {
-                    if let (_, hash) = try read(seq - 1) { previous = hash } else if let hash = try chainHash(seq - 1) { previous = hash }
-                }
+                // The row before, or the prune anchor when it was pruned at the cut.
+                let previous = seq > 1 ? try chainHash(seq - 1) ?? [] : []
                 entries.append(ChainEntry(seq: seq, recordedUs: recorded, hash: hash, previous: previous))
             }
             return entries

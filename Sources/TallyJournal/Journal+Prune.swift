@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TallyCore
 import TallyDigest
+import TallyFiles
 import TallySQLite
 
 /// The part of the journal removed by `prune`: seqs 1…`throughSeq`, whose chain hash at
@@ -30,32 +31,22 @@ public struct ArchiveEntry: Sendable, Equatable {
 
     /// The archives of a folder (`tally-archive-*.sqlite` with their manifests), in seq order.
     public static func load(folder: String) throws(JournalError) -> [ArchiveEntry] {
-        guard let dir = opendir(folder) else { throw .unreadableInput(path: folder, detail: String(cString: strerror(errno))) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix("tally-archive-") && name.hasSuffix(".sqlite") { names.append(name) }
-        }
+        guard let names = Files.names(in: folder) else { throw .unreadableInput(path: folder, detail: String(cString: strerror(errno))) }
         var entries: [ArchiveEntry] = []
-        for name in names {
+        for name in names where name.hasPrefix("tally-archive-") && name.hasSuffix(".sqlite") {
             let path = (folder.hasSuffix("/") ? folder : folder + "/") + name
             entries.append(ArchiveEntry(path: path, manifest: try loadManifest(manifestPath(path))))
         }
         return entries.sorted { $0.manifest.firstSeq < $1.manifest.firstSeq }
     }
 
+    /// A manifest (at most 1 MiB of it is kept: a larger file is not one).
     public static func loadManifest(_ path: String) throws(JournalError) -> ArchiveManifest {
-        guard let file = fopen(path, "rb") else { throw .unreadableInput(path: path, detail: "no manifest: \(String(cString: strerror(errno)))") }
-        defer { fclose(file) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<n])
-            if n < chunk.count || bytes.count > 1 << 20 { break }
+        do throws(FileError) {
+            try Files.forEachChunk(path, chunkSize: 65_536) { if bytes.count <= 1 << 20 { bytes.append(contentsOf: $0) } }
+        } catch {
+            throw .unreadableInput(path: path, detail: "no manifest: \(error.detail)")
         }
         guard let value = try? JSONParser.parse(bytes), let manifest = ArchiveManifest(json: value) else {
             throw .unreadableInput(path: path, detail: "not a Tally archive manifest")
@@ -159,36 +150,23 @@ extension Journal {
     /// from them, in one transaction.
     public func prune(_ range: ClosedRange<Int64>, archives: [ArchiveEntry]) throws -> PruneResult {
         let through = range.upperBound
-        let anchorHash: [UInt8] = try wrap { () throws(SQLiteError) -> [UInt8] in
+        func checkPrefix() throws(SQLiteError) {
             guard try prunedThrough() + 1 == range.lowerBound else {
                 throw SQLiteError(extendedCode: 0, message: "the pruned prefix moved while pruning; run prune again", sql: nil)
             }
+        }
+        let anchorHash: [UInt8] = try wrap { () throws(SQLiteError) -> [UInt8] in
+            try checkPrefix()
             guard let hash = try chainHash(through) else { throw SQLiteError(extendedCode: 0, message: "seq \(through) is missing", sql: nil) }
             return hash
         }
-        // Truth through the cut: the checkpoint replay starts from once the events are gone.
-        let truth = try replay(throughSeq: through)
-        let state = TruthCodec.encode(truth)
-        let digest = hasher.digest([], state)
+        // Truth through the cut (its maxSeq is the cut): the checkpoint replay starts from once the events are gone.
+        let encoded = EncodedCheckpoint(try replay(throughSeq: through), hasher: hasher)
         let now = clock.now().microseconds
         return try wrap { () throws(SQLiteError) -> PruneResult in
             try connection.transaction { () throws(SQLiteError) -> PruneResult in
-                guard try prunedThrough() + 1 == range.lowerBound else {
-                    throw SQLiteError(extendedCode: 0, message: "the pruned prefix moved while pruning; run prune again", sql: nil)
-                }
-                var checkpoint: CheckpointInfo?
-                if let position = truth.position {
-                    let s = try connection.prepare("""
-                        INSERT INTO checkpoints (created_us, head_seq, position_us, position_seq, codec, state, state_sha256)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    s.bind(now, at: 1); s.bind(through, at: 2); s.bind(position.occurredAt.microseconds, at: 3)
-                    s.bind(position.seq.rawValue, at: 4); s.bind(Int64(TruthCodec.version), at: 5)
-                    s.bind(blob: state, at: 6); s.bind(blob: digest, at: 7)
-                    try s.step()
-                    checkpoint = CheckpointInfo(id: connection.lastInsertRowID, createdAt: Timestamp(microseconds: now), headSeq: through,
-                                                position: position, bytes: state.count)
-                }
+                try checkPrefix()
+                let checkpoint = try encoded.map { c throws(SQLiteError) in try insertCheckpoint(c) }
                 // Counts by type lose what is removed.
                 let kept = try connection.scalar("SELECT value FROM journal_meta WHERE key = 'type_counts'") == .text("complete")
                 if kept {

@@ -55,6 +55,13 @@ public final class Connection {
         return Statement(connection: self, handle: statement, sql: sql)
     }
 
+    /// Attaches the SQLite file at `path` under the schema `name` (the path is bound, not quoted into the SQL).
+    public func attach(_ path: String, as name: String) throws(SQLiteError) {
+        let statement = try prepare("ATTACH DATABASE ? AS \(name)")
+        statement.bind(path, at: 1)
+        try statement.step()
+    }
+
     /// How many databases this connection can attach (SQLite's build sets it; 10 in Debian's).
     public var attachLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, -1)) }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TallyCore
+import TallyFiles
 
 /// Reads a folder of CSV files named after the store's tables (contract §5, §10):
 /// a missing file is an empty table, a header row is required, an empty cell
@@ -54,16 +55,7 @@ enum CSVStoreReader {
     }
 
     static func readFile(_ path: String) throws(StoreError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count { break }
-        }
-        return bytes
+        do throws(FileError) { return try Files.readAll(path) } catch { throw .unreadable(path: path, detail: error.detail) }
     }
 }
 

@@ -7,19 +7,21 @@ import TallyDigest
 /// Opens a store: an SQLite file in the canonical schema, or a folder of CSV files.
 public enum StoreReader {
     public static func read(_ path: String) throws(StoreError) -> StoreSnapshot {
+        try isFolder(path) ? CSVStoreReader.read(path) : SQLiteStoreReader.read(path)
+    }
+
+    /// A CSV folder (true) or an SQLite file (false).
+    static func isFolder(_ path: String) throws(StoreError) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return try CSVStoreReader.read(path) }
-        return try SQLiteStoreReader.read(path)
+        return (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// What reconcile compares of a store, and the store's digest when `digest` is set.
     /// An SQLite store is read table by table in key order and never held whole; a CSV
     /// folder is read in full first.
     public static func readFacts(_ path: String, digest: Bool) throws(StoreError) -> (facts: StoreFacts, digest: String?) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if try isFolder(path) {
             let snapshot = try CSVStoreReader.read(path)
             return (StoreFacts(snapshot), digest ? self.digest(snapshot) : nil)
         }

@@ -14,9 +14,7 @@ func checkpointBenchmark() throws {
     let padding = Int(option("--padding", "9000000"))!
     let skus = Int(option("--skus", "100000"))!
     let orderPermille = Int(option("--order-permille", "100"))!
-    let dirPath = option("--dir", "")
-    let dir = dirPath.isEmpty ? TempDirectory("bench-checkpoints").path : dirPath
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = benchDirectory("bench-checkpoints")
     let incident = dir + "/incident.ndjson", store = dir + "/store.db", paddingPath = dir + "/padding.ndjson"
     let head = dir + "/head.ndjson", tail = dir + "/tail.ndjson"
     let small = dir + "/small.journal", big = dir + "/big.journal"

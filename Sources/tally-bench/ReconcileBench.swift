@@ -12,9 +12,7 @@ func reconcileBenchmark() throws {
     let count = Int(option("--events", "1000000"))!
     let skus = Int(option("--skus", "100000"))!
     let orderPermille = Int(option("--order-permille", "100"))!
-    let dirPath = option("--dir", "")
-    let dir = dirPath.isEmpty ? TempDirectory("bench-reconcile").path : dirPath
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = benchDirectory("bench-reconcile")
     let eventsPath = dir + "/events.ndjson", journalPath = dir + "/bench.journal", storePath = dir + "/store.db"
     print("reconcile benchmark: \(count) events, \(skus) SKUs, \(orderPermille)‰ orders, in \(dir)")
 

@@ -24,6 +24,14 @@ func option(_ name: String, _ fallback: String) -> String {
     return fallback
 }
 
+/// `--dir DIR` (created when missing), else a new temporary folder named after `name`.
+func benchDirectory(_ name: String) -> String {
+    let given = option("--dir", "")
+    let dir = given.isEmpty ? TempDirectory(name).path : given
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
 func rate(_ n: Int, _ seconds: Double) -> String {
     String(format: "%10.0f events/s  (%d events in %.2f s)", Double(n) / seconds, n, seconds)
 }

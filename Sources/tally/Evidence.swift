@@ -4,6 +4,7 @@ import Glibc
 #endif
 import TallyCore
 import TallyDigest
+import TallyFiles
 import TallyJournal
 import TallyReports
 
@@ -125,7 +126,7 @@ enum EvidencePack {
     /// Creates `dir`, or accepts it when it exists and is empty.
     static func prepare(_ dir: String) throws(CLIFailure) {
         if mkdir(dir, 0o755) == 0 { return }
-        guard errno == EEXIST, let names = Output.directoryEntries(dir) else {
+        guard errno == EEXIST, let names = Files.names(in: dir) else {
             throw .usage("tally: cannot create \(dir): \(String(cString: strerror(errno)))")
         }
         if !names.isEmpty {
@@ -134,16 +135,7 @@ enum EvidencePack {
     }
 
     static func readFile(_ path: String) throws(CLIFailure) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw .usage("tally: cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65_536, file) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
+        do throws(FileError) { return try Files.readAll(path) } catch { throw .usage("tally: cannot read \(path): \(error.detail)") }
     }
 
     /// Checks a pack: its files, each event against its chain entry, and (with a journal) the journal.

@@ -90,16 +90,4 @@ enum Output {
             if enabled && lastShown > 0 { Output.writeStderr("\r\u{1B}[K") }
         }
     }
-
-    /// The names in a folder (without . and ..), or nil when it cannot be read.
-    static func directoryEntries(_ path: String) -> [String]? {
-        guard let handle = opendir(path) else { return nil }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }

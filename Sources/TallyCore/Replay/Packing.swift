@@ -106,48 +106,40 @@ extension Packing.Writer {
 }
 
 extension Packing.Reader {
-    public mutating func orderLines() -> [OrderLine]? {
+    /// A list: its count, then each element as `element` reads it (nil when any is malformed).
+    public mutating func list<T>(_ element: (inout Packing.Reader) -> T?) -> [T]? {
         guard let n = count() else { return nil }
-        var lines: [OrderLine] = []
-        lines.reserveCapacity(n)
+        var result: [T] = []
+        result.reserveCapacity(n)
         for _ in 0..<n {
-            guard let lineID = string(), let sku = string(), let qty = int(), let price = int(), let discount = int() else { return nil }
-            lines.append(OrderLine(lineID: LineID(lineID), sku: SKU(sku), qty: qty, unitPrice: price, discount: discount))
-        }
-        return lines
-    }
-
-    public mutating func refundLines() -> [RefundLine]? {
-        guard let n = count() else { return nil }
-        var lines: [RefundLine] = []
-        lines.reserveCapacity(n)
-        for _ in 0..<n {
-            guard let lineID = string(), let qty = int(), let restock = int() else { return nil }
-            lines.append(RefundLine(lineID: LineID(lineID), qty: qty, restock: restock != 0))
-        }
-        return lines
-    }
-
-    public mutating func fulfillmentLines() -> [FulfillmentLine]? {
-        guard let n = count() else { return nil }
-        var lines: [FulfillmentLine] = []
-        lines.reserveCapacity(n)
-        for _ in 0..<n {
-            guard let lineID = string(), let qty = int() else { return nil }
-            lines.append(FulfillmentLine(lineID: LineID(lineID), qty: qty))
-        }
-        return lines
-    }
-
-    public mutating func strings() -> [String]? {
-        guard let n = count() else { return nil }
-        var result: [String] = []
-        for _ in 0..<n {
-            guard let s = string() else { return nil }
-            result.append(s)
+            guard let e = element(&self) else { return nil }
+            result.append(e)
         }
         return result
     }
+
+    public mutating func orderLines() -> [OrderLine]? {
+        list { r in
+            guard let lineID = r.string(), let sku = r.string(), let qty = r.int(), let price = r.int(), let discount = r.int() else { return nil }
+            return OrderLine(lineID: LineID(lineID), sku: SKU(sku), qty: qty, unitPrice: price, discount: discount)
+        }
+    }
+
+    public mutating func refundLines() -> [RefundLine]? {
+        list { r in
+            guard let lineID = r.string(), let qty = r.int(), let restock = r.int() else { return nil }
+            return RefundLine(lineID: LineID(lineID), qty: qty, restock: restock != 0)
+        }
+    }
+
+    public mutating func fulfillmentLines() -> [FulfillmentLine]? {
+        list { r in
+            guard let lineID = r.string(), let qty = r.int() else { return nil }
+            return FulfillmentLine(lineID: LineID(lineID), qty: qty)
+        }
+    }
+
+    public mutating func strings() -> [String]? { list { $0.string() } }
 
     /// An optional written by `Writer.optional`: `.some(nil)` for absent, nil for malformed.
     public mutating func optionalString() -> String?? {
