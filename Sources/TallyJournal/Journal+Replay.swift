@@ -45,7 +45,7 @@ extension Journal {
                 if start != nil { conditions.append("occurred_us >= ?1 AND NOT (occurred_us = ?1 AND seq <= ?2)") }
                 if asOfMicros != nil { conditions.append("occurred_us <= ?3") }
                 if throughSeq != nil { conditions.append("seq <= ?4") }
-                let sql = "SELECT seq, id, type, occurred_us, replay FROM events"
+                let sql = "SELECT seq, type, occurred_us, replay FROM events"
                     + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY occurred_us, seq"
                 let rows = try connection.prepare(sql)
                 if let position = startPosition {
@@ -57,15 +57,16 @@ extension Journal {
                 batch.reserveCapacity(Journal.replayBatchSize)
                 while try rows.step() {
                     let seq = rows.int64(0)
-                    let typeCode = rows.int64(2)
+                    let typeCode = rows.int64(1)
                     let payload = EventType(code: Int(typeCode)).flatMap { type in
-                        rows.withRawBytes(4) { bytes in bytes.flatMap { ReplayRecord.decode(type: type, $0) } }
+                        rows.withRawBytes(3) { bytes in bytes.flatMap { ReplayRecord.decode(type: type, $0) } }
                     }
                     guard let payload else {
                         throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
                     }
-                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(3)),
-                                             id: EventID(rows.text(1)), payload: payload))
+                    // The id is looked up afterwards for the few findings that name it.
+                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)),
+                                             id: nil, payload: payload))
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)
@@ -89,8 +90,17 @@ extension Journal {
         while true {
             switch handoff.take() {
             case .events(let events):
-                for event in events { truth.apply(event) }
+                // By index: each event is borrowed from the batch, not copied (a copy retains its strings).
+                for i in events.indices { truth.apply(events[i]) }
             case .end:
+                try wrap { () throws(SQLiteError) in
+                    let find = try connection.prepare("SELECT id FROM events WHERE seq = ?")
+                    try truth.resolveEventIDs { seq throws(SQLiteError) -> String in
+                        find.reset(); find.bind(seq.rawValue, at: 1)
+                        guard try find.step() else { return "" }
+                        return find.text(0)
+                    }
+                }
                 return truth
             case .failed(let error):
                 throw error

@@ -25,6 +25,9 @@ public final class Journal {
     /// Prepared statements of the hot paths, compiled once per connection.
     private var statementCache: [String: Statement] = [:]
 
+    /// Pages this journal's connection has written (to the WAL) since it was opened.
+    public var pagesWritten: Int { connection.pagesWritten }
+
     /// How long a writer waits for another process's transaction.
     public static let busyTimeoutMilliseconds: Int32 = 60_000
 

@@ -76,6 +76,14 @@ public final class Connection {
     /// The rowid of the last INSERT on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// Pages this connection has written to the database or its WAL since it was opened
+    /// (`SQLITE_DBSTATUS_CACHE_WRITE`): what a commit costs in I/O, for the benchmarks.
+    public var pagesWritten: Int {
+        var current: Int32 = 0, highwater: Int32 = 0
+        sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highwater, 0)
+        return Int(current)
+    }
+
     /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
     /// `immediate` takes the write lock up front (so a busy journal waits here, not mid-way).
     public func transaction<T>(immediate: Bool = true, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {

@@ -106,10 +106,12 @@ func appendBenchmark() throws {
         let subset = dir.file("subset.ndjson")
         _ = FileManager.default.createFile(atPath: subset, contents: Data((lines.prefix(singleCount).joined(separator: "\n") + "\n").utf8))
         var summary = AppendSummary()
+        let pagesBefore = journal.pagesWritten
         let start = now()
         try AppendRunner(journal: journal, batchSize: 1).run(path: subset, into: &summary)
         let seconds = now() - start
         print("tally append, batch 1 (first \(singleCount)):   \(rate(singleCount, seconds))")
+        print(String(format: "  pages written per single-event commit:        %9.1f", Double(journal.pagesWritten - pagesBefore) / Double(singleCount)))
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / seconds / syncs))
     }
     let bareSeconds = try BareInsertBaseline.run(lines: lines, path: dir.file("bare.db"), batchSize: 10_000, now: now)

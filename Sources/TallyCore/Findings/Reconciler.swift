@@ -29,14 +29,36 @@ public enum Reconciler {
         findings(truth: truth, store: StoreFacts(store), markers: markers)
     }
 
-    public static func findings(truth: Truth, store: StoreFacts, markers: PhaseMarkers?) -> [Finding] {
-        var all = truth.replayFindings + truth.doubleShipments()
-        compareOrders(truth, store, &all)
-        compareFulfillments(truth, store, &all)
-        compareRefunds(truth, store, &all)
-        compareInventory(truth, store, &all)
-        compareProducts(truth, store, &all)
-        compareDiscounts(truth, store, &all)
+    /// Starts `work` and returns how to wait for its result. The core runs no threads of its
+    /// own: an adapter passes one that runs the work on another thread.
+    public typealias Fork = @Sendable (@escaping @Sendable () -> [Finding]) -> () -> [Finding]
+
+    /// Runs the work in place, when it is waited for.
+    public static let inPlace: Fork = { work in work }
+
+    /// The comparisons of orders, fulfillments and refunds (half of the work at scale) go
+    /// to `fork`, the rest runs here; the findings are the same, in the same order, however
+    /// they ran.
+    public static func findings(truth: Truth, store: StoreFacts, markers: PhaseMarkers?, fork: Fork = inPlace) -> [Finding] {
+        let orderSide = fork {
+            var out: [Finding] = []
+            compareOrders(truth, store, &out)
+            compareFulfillments(truth, store, &out)
+            compareRefunds(truth, store, &out)
+            return out
+        }
+        let doubles = truth.doubleShipments()
+        var catalog: [Finding] = []
+        compareInventory(truth, store, &catalog)
+        compareProducts(truth, store, &catalog)
+        compareDiscounts(truth, store, &catalog)
+        let orders = orderSide()
+        var all: [Finding] = []
+        all.reserveCapacity(truth.replayFindings.count + doubles.count + orders.count + catalog.count)
+        all += truth.replayFindings
+        all += doubles
+        all += orders
+        all += catalog
         for i in all.indices {
             if let markers, let seq = all[i].causalSeq, let time = all[i].causalTime {
                 all[i].phase = markers.phase(of: EventTime(time, seq))
@@ -44,7 +66,10 @@ public enum Reconciler {
         }
         // Sort positions, not the findings themselves (a Finding is large to move), then put
         // the findings in that order in place, cycle by cycle, rather than in a second array.
-        var order = all.indices.sorted { Finding.reportOrder(all[$0], all[$1]) }
+        // (Compared through a buffer pointer: borrowed, no copy and retain of each finding.)
+        var order = all.withUnsafeBufferPointer { buffer in
+            buffer.indices.sorted { Finding.reportOrder(buffer[$0], buffer[$1]) }
+        }
         for start in order.indices where order[start] != start {
             var i = start
             while order[i] != start {

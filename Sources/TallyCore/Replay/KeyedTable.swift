@@ -33,6 +33,22 @@ public struct KeyedTable<Key: Hashable & Sendable, Value: Sendable>: Sendable, S
         return true
     }
 
+    /// Adds `key` with the value `make()` unless it is there: one hash probe for both the
+    /// check and the insert. Returns the position of the key's value and whether it was added.
+    @discardableResult
+    public mutating func insertIfAbsent(_ key: Key, _ make: () -> Value) -> (position: Int, inserted: Bool) {
+        let next = Int32(values.count)
+        var position = next
+        // A subscript with a default inserts the default on a miss, in the same probe.
+        Self.read(&positions[key, default: next], into: &position)
+        guard position == next else { return (Int(position), false) }
+        precondition(values.count < Int(Int32.max), "KeyedTable is full")
+        keys.append(key); values.append(make())
+        return (Int(position), true)
+    }
+
+    private static func read(_ slot: inout Int32, into position: inout Int32) { position = slot }
+
     public subscript(key: Key) -> Value? {
         get { positions[key].map { values[Int($0)] } }
         set {

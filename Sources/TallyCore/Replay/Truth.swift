@@ -1,11 +1,15 @@
 /// What replay needs of an event: its place in event-time order, its id (named by
 /// conflict and orphan findings) and its typed payload. No JSON.
+///
+/// A reader may leave `id` out (nil): the few findings that name an event then carry an
+/// empty `event_id` until `Truth.resolveEventIDs` fills it in from their causal seq, so a
+/// replay of ten million events does not make ten million strings for a handful of findings.
 public struct ReplayEvent: Sendable {
     public var seq: Seq
     public var occurredAt: Timestamp
-    public var id: EventID
+    public var id: EventID?
     public var payload: EventPayload
-    public init(seq: Seq, occurredAt: Timestamp, id: EventID, payload: EventPayload) {
+    public init(seq: Seq, occurredAt: Timestamp, id: EventID?, payload: EventPayload) {
         self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
     }
 }
@@ -118,11 +122,16 @@ public struct Truth: Sendable {
             }
         case .orderRefunded(let p):
             guard let index = orders.index(forKey: p.orderID) else { orphan(journaled, at); return }
-            guard refunds[p.refundID] == nil else { return }
             let lines = orders.values[index].lines
             let location = orders.values[index].location
-            guard p.lines.allSatisfy({ refundLine in lines.contains { $0.lineID == refundLine.lineID } }) else { orphan(journaled, at); return }
-            refunds[p.refundID] = RefundTruth(refundID: p.refundID, orderID: p.orderID, amount: p.amount, lines: p.lines, created: at)
+            // One probe for the duplicate check and the insert; an orphan takes its entry back.
+            guard refunds.insertIfAbsent(p.refundID, {
+                RefundTruth(refundID: p.refundID, orderID: p.orderID, amount: p.amount, lines: p.lines, created: at)
+            }).inserted else { return }
+            guard p.lines.allSatisfy({ refundLine in lines.contains { $0.lineID == refundLine.lineID } }) else {
+                refunds[p.refundID] = nil
+                orphan(journaled, at); return
+            }
             for refundLine in p.lines where refundLine.restock {
                 orders.values[index].restockedByRefunds[refundLine.lineID, default: 0] += refundLine.qty
                 if let line = lines.first(where: { $0.lineID == refundLine.lineID }) {
@@ -131,12 +140,16 @@ public struct Truth: Sendable {
             }
         case .fulfillmentCreated(let p):
             guard let index = orders.index(forKey: p.orderID) else { orphan(journaled, at); return }
-            guard fulfillments[p.fulfillmentID] == nil else { return }
             let lines = orders.values[index].lines
-            guard p.lines.allSatisfy({ fl in lines.contains { $0.lineID == fl.lineID } }) else { orphan(journaled, at); return }
-            fulfillments[p.fulfillmentID] = FulfillmentTruth(
-                fulfillmentID: p.fulfillmentID, orderID: p.orderID, location: p.location, status: .success, lines: p.lines,
-                carrier: p.carrier, trackingNumber: p.trackingNumber, created: at, statusSet: at)
+            // One probe for the duplicate check and the insert; an orphan takes its entry back.
+            guard fulfillments.insertIfAbsent(p.fulfillmentID, {
+                FulfillmentTruth(fulfillmentID: p.fulfillmentID, orderID: p.orderID, location: p.location, status: .success,
+                                 lines: p.lines, carrier: p.carrier, trackingNumber: p.trackingNumber, created: at, statusSet: at)
+            }).inserted else { return }
+            guard p.lines.allSatisfy({ fl in lines.contains { $0.lineID == fl.lineID } }) else {
+                fulfillments[p.fulfillmentID] = nil
+                orphan(journaled, at); return
+            }
             orders.values[index].fulfillmentIDs.append(p.fulfillmentID)
             if orders.values[index].status == .cancelled {
                 var finding = Finding(kind: .shippedCancelledOrder, severity: .critical,
@@ -157,20 +170,23 @@ public struct Truth: Sendable {
     }
 
     private mutating func placeOrder(_ p: OrderPlaced, _ journaled: ReplayEvent, _ at: EventTime) {
-        if let existing = orders[p.orderID] {
+        let (position, inserted) = orders.insertIfAbsent(p.orderID) {
+            OrderTruth(orderID: p.orderID, status: .open, location: p.location, currency: p.currency,
+                       lines: p.lines, total: p.total, customerEmail: p.customerEmail.map { emails.insert($0).memberAfterInsert },
+                       discountCodes: p.discountCodes, placed: at, statusSet: at)
+        }
+        if !inserted {
+            let existing = orders.values[position]
             let same = existing.location == p.location && existing.currency == p.currency && existing.total == p.total
                 && Reconciler.sameLines(existing.lines, p.lines)
             if !same {
                 var finding = Finding(kind: .orderConflict, severity: .high,
-                                      key: [("order_id", p.orderID.rawValue), ("event_id", journaled.id.rawValue)])
+                                      key: [("order_id", p.orderID.rawValue), ("event_id", journaled.id?.rawValue ?? "")])
                 finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq, existing.placed.seq]
                 replayFindings.append(finding)
             }
             return
         }
-        orders[p.orderID] = OrderTruth(orderID: p.orderID, status: .open, location: p.location, currency: p.currency,
-                                       lines: p.lines, total: p.total, customerEmail: p.customerEmail.map { emails.insert($0).memberAfterInsert },
-                                       discountCodes: p.discountCodes, placed: at, statusSet: at)
         for line in p.lines {
             guard let index = stock.index(forKey: StockKey(line.sku, p.location)) else { continue }
             let current = stock.values[index]
@@ -194,9 +210,19 @@ public struct Truth: Sendable {
     }
 
     private mutating func orphan(_ journaled: ReplayEvent, _ at: EventTime) {
-        var finding = Finding(kind: .orphanReference, severity: .warning, key: [("event_id", journaled.id.rawValue)])
+        var finding = Finding(kind: .orphanReference, severity: .warning, key: [("event_id", journaled.id?.rawValue ?? "")])
         finding.causalSeq = at.seq; finding.causalTime = at.occurredAt; finding.evidence = [at.seq]
         replayFindings.append(finding)
+    }
+
+    /// Fills in the `event_id` of findings raised from events replayed without their id
+    /// (see `ReplayEvent`), looking each up by the finding's causal seq.
+    public mutating func resolveEventIDs<E: Error>(_ lookup: (Seq) throws(E) -> String) throws(E) {
+        for i in replayFindings.indices {
+            guard let k = replayFindings[i].key.firstIndex(where: { $0.name == "event_id" && $0.value.isEmpty }),
+                  let seq = replayFindings[i].causalSeq else { continue }
+            replayFindings[i].key[k].value = try lookup(seq)
+        }
     }
 
     /// `fulfilled(order, line)`: the line's qty over the order's `success` fulfillments.

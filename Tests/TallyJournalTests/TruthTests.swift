@@ -1,0 +1,66 @@
+import Testing
+import TallyCore
+
+@Suite("Replay's tables: one probe per insert, orphans leave nothing behind, ids resolved afterwards")
+struct TruthTests {
+    /// Events from NDJSON lines, with seqs 1, 2, ... in order; `withIDs: false` replays them
+    /// the way the journal's reader does (ids left out).
+    func events(_ lines: [String], withIDs: Bool) -> [ReplayEvent] {
+        lines.enumerated().map { i, line in
+            guard case .success(let e) = EventDecoder.decode(line) else { fatalError("bad test line \(line)") }
+            return ReplayEvent(seq: Seq(Int64(i + 1)), occurredAt: e.occurredAt, id: withIDs ? e.id : nil, payload: e.payload)
+        }
+    }
+
+    let lines = [
+        #"{"id":"p1","type":"order.placed","occurred_at":"2026-11-20T10:00:00Z","data":{"order_id":"1","location":"m","currency":"EUR","total":500,"lines":[{"line_id":"a","sku":"S","qty":1,"unit_price":500}]}}"#,
+        #"{"id":"f-bad","type":"fulfillment.created","occurred_at":"2026-11-20T10:01:00Z","data":{"fulfillment_id":"f1","order_id":"1","location":"m","lines":[{"line_id":"zz","qty":1}]}}"#,
+        #"{"id":"f-good","type":"fulfillment.created","occurred_at":"2026-11-20T10:02:00Z","data":{"fulfillment_id":"f1","order_id":"1","location":"m","lines":[{"line_id":"a","qty":1}]}}"#,
+        #"{"id":"r-bad","type":"order.refunded","occurred_at":"2026-11-20T10:03:00Z","data":{"order_id":"1","refund_id":"r1","amount":100,"lines":[{"line_id":"zz","qty":1,"restock":false}]}}"#,
+        #"{"id":"r-good","type":"order.refunded","occurred_at":"2026-11-20T10:04:00Z","data":{"order_id":"1","refund_id":"r1","amount":100,"lines":[]}}"#,
+        #"{"id":"p1-again","type":"order.placed","occurred_at":"2026-11-20T10:05:00Z","data":{"order_id":"1","location":"m","currency":"EUR","total":900,"lines":[{"line_id":"a","sku":"S","qty":1,"unit_price":900}]}}"#,
+    ]
+
+    @Test("an orphan fulfillment or refund leaves no entry: a later valid one with the same id is applied")
+    func orphansLeaveNothing() {
+        var truth = Truth()
+        for e in events(lines, withIDs: true) { truth.apply(e) }
+        #expect(truth.fulfillments.count == 1)
+        #expect(truth.fulfillments[FulfillmentID("f1")]?.created.seq == Seq(3))
+        #expect(truth.refunds.count == 1)
+        #expect(truth.refunds[RefundID("r1")]?.created.seq == Seq(5))
+        #expect(truth.orders.count == 1)
+        #expect(truth.orders[OrderID("1")]?.total == 500)
+        let named = truth.replayFindings.map { "\($0.kind.rawValue) \($0.keyText)" }
+        #expect(named == ["orphan_reference event_id=f-bad", "orphan_reference event_id=r-bad", "order_conflict order_id=1 event_id=p1-again"])
+    }
+
+    @Test("replayed without ids, the findings that name an event get them from their causal seq")
+    func idsResolvedAfterwards() {
+        var withIDs = Truth(), withoutIDs = Truth()
+        for e in events(lines, withIDs: true) { withIDs.apply(e) }
+        for e in events(lines, withIDs: false) { withoutIDs.apply(e) }
+        #expect(withoutIDs.replayFindings.compactMap { $0.keyValue("event_id") } == ["", "", ""])
+        var asked: [Seq] = []
+        withoutIDs.resolveEventIDs { seq in
+            asked.append(seq)
+            return ["p1", "f-bad", "f-good", "r-bad", "r-good", "p1-again"][Int(seq.rawValue) - 1]
+        }
+        #expect(asked == [Seq(2), Seq(4), Seq(6)])
+        #expect(withoutIDs.replayFindings == withIDs.replayFindings)
+    }
+
+    @Test("insertIfAbsent adds once and reports the position either way")
+    func insertIfAbsent() {
+        var table = KeyedTable<String, Int>()
+        #expect(table.insertIfAbsent("a") { 1 } == (0, true))
+        #expect(table.insertIfAbsent("b") { 2 } == (1, true))
+        var called = false
+        #expect(table.insertIfAbsent("a") { called = true; return 9 } == (0, false))
+        #expect(!called)
+        #expect(table["a"] == 1 && table["b"] == 2 && table.count == 2)
+        table["b"] = nil
+        #expect(table.insertIfAbsent("b") { 3 } == (1, true))
+        #expect(table["b"] == 3)
+    }
+}
