@@ -71,7 +71,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyCore", "TallyJournal", "TallySQLite", "TallyStore", "TallyTestSupport"],
+            dependencies: ["TallyCore", "TallyJournal", "TallySQLite", "TallyStore", "TallyServer", "TallyTestSupport"],
             swiftSettings: strict
         ),
         .target(name: "TallyTestSupport", dependencies: ["TallyCore", "TallyJournal", "TallySQLite"], swiftSettings: strict),

@@ -68,6 +68,7 @@ extension Journal {
     func finishChain(_ cursor: ChainCursor) throws(SQLiteError) {
         guard cursor.appendedAny else { return }
         let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
+        defer { meta.reset() }
         meta.reset()
         meta.bind(String(cursor.seq), at: 1); meta.bind(SHA256Hasher.hex(cursor.previousHash), at: 2); try meta.step()
         try addTypeCounts(cursor.appendedByType)
@@ -84,6 +85,7 @@ extension Journal {
     func quarantine(_ rejection: Rejection, raw: [UInt8], rawBytes: Int, receivedUs: Int64) throws(SQLiteError) {
         let quarantine = try cached(
             "INSERT INTO quarantine (received_us, input, line, event_id, reason, raw, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        defer { quarantine.reset() }
         quarantine.reset()
         quarantine.bind(receivedUs, at: 1); quarantine.bind(rejection.input, at: 2)
         quarantine.bind(Int64(rejection.line), at: 3); quarantine.bind(rejection.eventID, at: 4)
@@ -96,6 +98,7 @@ extension Journal {
         let find = try cached("SELECT seq, id, type, occurred_us, source, data FROM events WHERE id_key = ?")
         defer { find.reset() }
         let insert = try cached(Schema.insertEvent)
+        defer { insert.reset() }
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(items.count)
         var material = HashMaterial()
@@ -131,6 +134,7 @@ extension Journal {
                 try insert.step()
                 if seq % Schema.anchorInterval == 0 {
                     let anchor = try cached("INSERT INTO anchors (seq, hash) VALUES (?, ?)")
+                    defer { anchor.reset() }
                     anchor.reset()
                     anchor.bind(seq, at: 1); anchor.bind(blob: hash, at: 2)
                     try anchor.step()

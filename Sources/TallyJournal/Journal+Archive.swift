@@ -92,6 +92,7 @@ extension Journal {
             let head = try headRecord().seq
             guard head > 0 else { return nil }
             let at = try cached("SELECT recorded_us FROM events WHERE seq = ?")
+            defer { at.reset() }
             func recorded(_ seq: Int64) throws(SQLiteError) -> Int64 {
                 at.reset(); at.bind(seq, at: 1)
                 return try at.step() ? at.int64(0) : Int64.max

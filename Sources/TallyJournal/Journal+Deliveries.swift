@@ -95,6 +95,7 @@ extension Journal {
             INSERT INTO deliveries (source, delivery_key, topic, received_us, headers, body, result, message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        defer { s.reset() }
         s.reset()
         s.bind(delivery.source, at: 1); s.bind(delivery.key, at: 2); s.bind(delivery.topic, at: 3)
         s.bind(receivedUs, at: 4); s.bind(delivery.headers, at: 5); s.bind(blob: delivery.body, at: 6)

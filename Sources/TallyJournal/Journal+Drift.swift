@@ -8,6 +8,7 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> DayActivity in
             var a = DayActivity()
             let rows = try cached("SELECT type, occurred_us, amount, replay FROM events WHERE occurred_us >= ? AND occurred_us < ?")
+            defer { rows.reset() }
             rows.reset()
             rows.bind(start.microseconds, at: 1); rows.bind(end.microseconds, at: 2)
             while try rows.step() {
@@ -27,6 +28,7 @@ extension Journal {
                 }
             }
             let rejected = try cached("SELECT count(*) FROM quarantine WHERE received_us >= ? AND received_us < ?")
+            defer { rejected.reset() }
             rejected.reset()
             rejected.bind(start.microseconds, at: 1); rejected.bind(end.microseconds, at: 2)
             if try rejected.step() { a.rejected = Int(rejected.int64(0)) }
@@ -38,6 +40,7 @@ extension Journal {
     public func recordDriftRun(_ summary: DriftRunSummary) throws(JournalError) {
         try wrap { () throws(SQLiteError) in
             let s = try cached("INSERT OR REPLACE INTO drift_runs (run_us, day, summary) VALUES (?, ?, ?)")
+            defer { s.reset() }
             s.reset()
             s.bind(summary.runAt.microseconds, at: 1); s.bind(summary.day, at: 2)
             let json = JSONValue.obj([
@@ -55,6 +58,7 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> [DriftRunSummary] in
             guard try hasTable("drift_runs") else { return [] }
             let s = try cached("SELECT run_us, day, summary FROM drift_runs ORDER BY run_us DESC LIMIT ?")
+            defer { s.reset() }
             s.reset()
             s.bind(Int64(limit), at: 1)
             var runs: [DriftRunSummary] = []

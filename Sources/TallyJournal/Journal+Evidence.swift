@@ -20,6 +20,7 @@ extension Journal {
     public func chainEntries(_ seqs: [Int64]) throws(JournalError) -> [ChainEntry] {
         try wrap { () throws(SQLiteError) -> [ChainEntry] in
             let row = try cached("SELECT seq, recorded_us, hash FROM events WHERE seq = ?")
+            defer { row.reset() }
             func read(_ seq: Int64) throws(SQLiteError) -> (Int64, [UInt8])? {
                 row.reset()
                 row.bind(seq, at: 1)
@@ -49,6 +50,7 @@ extension Journal {
     public func events(seqs: [Int64]) throws(JournalError) -> [TimelineEvent] {
         try wrap { () throws(SQLiteError) -> [TimelineEvent] in
             let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq = ?")
+            defer { s.reset() }
             var result: [TimelineEvent] = []
             for seq in Set(seqs).sorted() {
                 s.reset()
@@ -64,6 +66,7 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> [UInt8]? in
             guard try hasTable("anchors") else { return nil }
             let s = try cached("SELECT hash FROM anchors WHERE seq = ?")
+            defer { s.reset() }
             s.reset()
             s.bind(seq, at: 1)
             return try s.step() ? s.blob(0) : nil

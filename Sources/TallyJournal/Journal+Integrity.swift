@@ -62,6 +62,7 @@ extension Journal {
         let anchorsExist = try hasTable("anchors")
         let nextAnchor = anchorsExist ? try cached("SELECT seq, hash FROM anchors WHERE seq >= ? ORDER BY seq LIMIT 1") : nil
         let range = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq")
+        defer { range.reset() }
         var rehasher = ChainRehasher()
         var i = 0
         while i < seqs.count {
@@ -109,6 +110,7 @@ extension Journal {
     /// The head recorded with the last append: seq and chain hash (hex).
     func headRecord() throws(SQLiteError) -> (seq: Int64, hash: String) {
         let meta = try cached("SELECT key, value FROM journal_meta WHERE key IN ('head_seq', 'head_hash')")
+        defer { meta.reset() }
         meta.reset()
         var seq: Int64 = 0, hash = ""
         while try meta.step() {

@@ -98,6 +98,7 @@ extension Journal {
                 WHERE customer_email = ? AND type = \(EventType.orderPlaced.code)
                 GROUP BY order_id ORDER BY t DESC, 3 DESC
                 """)
+            defer { s.reset() }
             s.reset()
             s.bind(email, at: 1)
             var ids: [OrderID] = []
@@ -113,6 +114,7 @@ extension Journal {
                 SELECT order_id, fulfillment_id FROM events
                 WHERE tracking_number = ? AND type = \(EventType.fulfillmentCreated.code) ORDER BY occurred_us, seq
                 """)
+            defer { s.reset() }
             s.reset()
             s.bind(trackingNumber, at: 1)
             var result: [(order: OrderID, fulfillment: FulfillmentID)] = []
@@ -124,6 +126,7 @@ extension Journal {
     /// Full rows for `sql` with one text parameter, in the order SQLite returns them.
     func rows(_ sql: String, _ parameter: String) throws(SQLiteError) -> [TimelineEvent] {
         let s = try cached(sql)
+        defer { s.reset() }
         s.reset()
         s.bind(parameter, at: 1)
         var result: [TimelineEvent] = []
@@ -142,6 +145,7 @@ extension Journal {
     /// first) that sorts strictly before `time` in event-time order.
     private func lastEvent(_ sql: String, _ key: String, before time: EventTime) throws(SQLiteError) -> TimelineEvent? {
         let s = try cached(sql)
+        defer { s.reset() }
         s.reset()
         s.bind(key, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
         while try s.step() {
@@ -155,6 +159,7 @@ extension Journal {
     /// whether an upsert came before it (a delete of an unknown code changes nothing).
     private func discountBefore(_ code: DiscountCode, _ time: EventTime) throws(SQLiteError) -> DiscountAtOrder {
         let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE code = ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC")
+        defer { s.reset() }
         s.reset()
         s.bind(code.rawValue, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
         var last: TimelineEvent?
@@ -184,6 +189,7 @@ extension Journal {
             let indexed = try orderSKUsSeq()
             if try hasTable("order_skus") {
                 let placements = try cached("SELECT DISTINCT e.order_id FROM order_skus s JOIN events e ON e.seq = s.seq WHERE s.sku = ? AND s.occurred_us <= ?")
+                defer { placements.reset() }
                 placements.reset()
                 placements.bind(sku.rawValue, at: 1); placements.bind(limit, at: 2)
                 while try placements.step() { orders.insert(placements.text(0)) }
@@ -204,6 +210,7 @@ extension Journal {
     /// Every order.placed after `seq`, in seq order: (seq, occurred_us, payload).
     func forEachPlacement(after seq: Int64, _ body: (Int64, Int64, OrderPlaced) throws(SQLiteError) -> Void) throws(SQLiteError) {
         let read = try cached("SELECT seq, occurred_us, replay FROM events WHERE seq > ? AND type = \(EventType.orderPlaced.code)")
+        defer { read.reset() }
         read.reset()
         read.bind(seq, at: 1)
         while try read.step() {
@@ -215,6 +222,7 @@ extension Journal {
     /// The seq up to which `order_skus` has every placement's SKUs (0 when never built).
     func orderSKUsSeq() throws(SQLiteError) -> Int64 {
         let s = try cached("SELECT value FROM journal_meta WHERE key = 'order_skus_seq'")
+        defer { s.reset() }
         s.reset()
         return try s.step() ? Int64(s.text(0)) ?? 0 : 0
     }
@@ -235,6 +243,7 @@ extension Journal {
                 }
                 rows.sort { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1, $0.2) < ($1.1, $1.2) }
                 let insert = try cached("INSERT OR IGNORE INTO order_skus (sku, occurred_us, seq) VALUES (?, ?, ?)")
+                defer { insert.reset() }
                 for (sku, occurredUs, seq) in rows {
                     insert.reset()
                     insert.bind(sku, at: 1); insert.bind(occurredUs, at: 2); insert.bind(seq, at: 3)
@@ -242,6 +251,7 @@ extension Journal {
                 }
                 let done = try self.headRecord().seq
                 let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('order_skus_seq', ?)")
+                defer { meta.reset() }
                 meta.reset()
                 meta.bind(String(done), at: 1)
                 try meta.step()

@@ -72,6 +72,7 @@ extension Journal {
 
     func storedPruneAnchor() throws(SQLiteError) -> PruneAnchor? {
         let s = try cached("SELECT key, value FROM journal_meta WHERE key LIKE 'pruned\\_%' ESCAPE '\\'")
+        defer { s.reset() }
         s.reset()
         var values: [String: String] = [:]
         while try s.step() { values[s.text(0)] = s.text(1) }
@@ -85,6 +86,7 @@ extension Journal {
     func hasPrunedEvents(_ order: OrderID) throws(SQLiteError) -> Bool {
         guard try hasTable("pruned_orders") else { return false }
         let s = try cached("SELECT 1 FROM pruned_orders WHERE order_id = ?")
+        defer { s.reset() }
         s.reset(); s.bind(order.rawValue, at: 1)
         return try s.step()
     }
@@ -95,6 +97,7 @@ extension Journal {
     /// The chain hash of `seq`: its row, or the prune anchor when `seq` was pruned at the cut.
     func chainHash(_ seq: Int64) throws(SQLiteError) -> [UInt8]? {
         let row = try cached("SELECT hash FROM events WHERE seq = ?")
+        defer { row.reset() }
         row.reset(); row.bind(seq, at: 1)
         if try row.step() { return row.blob(0) }
         if let anchor = try storedPruneAnchor(), anchor.throughSeq == seq { return SHA256Hasher.bytes(hex: anchor.hash) }

@@ -17,6 +17,7 @@ extension Journal {
     public func recordDrill(_ d: DrillRecord) throws(JournalError) {
         try wrap { () throws(SQLiteError) in
             let s = try cached("INSERT OR REPLACE INTO drills (run_us, snapshot_id, seconds, verdict, summary) VALUES (?, ?, ?, ?, ?)")
+            defer { s.reset() }
             s.reset()
             s.bind(d.runAt.microseconds, at: 1); s.bind(d.snapshotID, at: 2); s.bind(.real(d.seconds), at: 3)
             s.bind(d.verdict, at: 4); s.bind(d.summary, at: 5)
@@ -29,6 +30,7 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> [DrillRecord] in
             guard try hasTable("drills") else { return [] }
             let s = try cached("SELECT run_us, snapshot_id, seconds, verdict, summary FROM drills ORDER BY run_us DESC")
+            defer { s.reset() }
             s.reset()
             var seen = Set<String>()
             var result: [DrillRecord] = []
@@ -45,6 +47,7 @@ extension Journal {
         guard let range = try seqRange(recordedFrom: from, to: to) else { return [] }
         return try wrap { () throws(SQLiteError) -> [Double] in
             let s = try cached("SELECT recorded_us - occurred_us FROM events WHERE seq BETWEEN ? AND ?")
+            defer { s.reset() }
             s.reset()
             s.bind(range.lowerBound, at: 1); s.bind(range.upperBound, at: 2)
             var lags: [Double] = []

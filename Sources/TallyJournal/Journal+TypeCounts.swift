@@ -11,6 +11,7 @@ extension Journal {
             INSERT INTO journal_meta (key, value) VALUES (?, ?)
             ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)
             """)
+        defer { add.reset() }
         for (code, n) in byType.enumerated() where n > 0 {
             add.reset()
             add.bind("count.\(code)", at: 1); add.bind(String(n), at: 2)

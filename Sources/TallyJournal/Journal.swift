@@ -25,6 +25,9 @@ public final class Journal {
     /// Prepared statements of the hot paths, compiled once per connection.
     private var statementCache: [String: Statement] = [:]
 
+    /// Statements of this journal's connection left open (see `Connection.activeStatements`).
+    public var activeStatements: [String] { connection.activeStatements }
+
     /// Pages this journal's connection has written (to the WAL) since it was opened.
     public var pagesWritten: Int { connection.pagesWritten }
 
@@ -100,6 +103,7 @@ public final class Journal {
                 PRAGMA synchronous=FULL;
                 PRAGMA cache_size=-\(Schema.cacheKibibytes);
                 PRAGMA wal_autocheckpoint=\(Schema.walAutocheckpointPages);
+                PRAGMA journal_size_limit=\(Schema.walWorkingBytes);
                 PRAGMA foreign_keys=OFF;
                 """)
         } catch {
@@ -138,6 +142,7 @@ public final class Journal {
     /// until they are opened for writing).
     func hasTable(_ table: String) throws(SQLiteError) -> Bool {
         let s = try cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        defer { s.reset() }
         s.reset()
         s.bind(table, at: 1)
         return try s.step()
@@ -164,6 +169,15 @@ public final class Journal {
         _ = try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
+    /// The WAL file's working size (`Schema.walWorkingBytes`).
+    public static var walWorkingBytes: Int { Schema.walWorkingBytes }
+
+    /// The WAL file's size in bytes (0 when there is none).
+    public var walBytes: Int {
+        var info = stat()
+        return stat(path + "-wal", &info) == 0 ? Int(info.st_size) : 0
+    }
+
     /// Stops this connection from checkpointing after its commits (a server's writer,
     /// whose checkpoints another connection makes on another thread).
     public func disableAutomaticCheckpoints() {
@@ -174,4 +188,31 @@ public final class Journal {
 /// Versions of what the journal is built on (for benchmark and diagnostic output).
 public enum TallyJournalVersion {
     public static var sqlite: String { Connection.libraryVersion }
+}
+
+extension Journal {
+    /// Grows the WAL file to `bytes` with written zeros (never touching what it holds), so
+    /// that commits overwrite blocks instead of extending the file. Holds SQLite's write
+    /// lock meanwhile, so no other connection appends frames to the WAL at the same time;
+    /// the zeros are not valid frames, so recovery ignores them.
+    public func preallocateWAL(bytes: Int) throws(JournalError) {
+        try wrap { () throws(SQLiteError) in
+            try connection.transaction { () throws(SQLiteError) in
+                let fd = Glibc.open(path + "-wal", O_WRONLY)
+                guard fd >= 0 else { return }
+                defer { close(fd) }
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { return }
+                var offset = Int(info.st_size)
+                let zeros = [UInt8](repeating: 0, count: 1 << 20)
+                while offset < bytes {
+                    let n = min(zeros.count, bytes - offset)
+                    let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, n, off_t(offset)) }
+                    guard written > 0 else { return }
+                    offset += written
+                }
+                fdatasync(fd)
+            }
+        }
+    }
 }

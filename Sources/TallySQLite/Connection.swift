@@ -76,6 +76,18 @@ public final class Connection {
     /// The rowid of the last INSERT on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// The SQL of this connection's statements that are stepped but not reset (each keeps a
+    /// read transaction open, which holds back checkpoints and WAL restarts).
+    public var activeStatements: [String] {
+        var out: [String] = []
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let s = statement {
+            if sqlite3_stmt_busy(s) != 0 { out.append(sqlite3_sql(s).map { String(cString: $0) } ?? "?") }
+            statement = sqlite3_next_stmt(handle, s)
+        }
+        return out
+    }
+
     /// Pages this connection has written to the database or its WAL since it was opened
     /// (`SQLITE_DBSTATUS_CACHE_WRITE`): what a commit costs in I/O, for the benchmarks.
     public var pagesWritten: Int {

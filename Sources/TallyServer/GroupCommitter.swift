@@ -43,6 +43,10 @@ public final class GroupCommitter: Sendable {
         self.onCommit = onCommit
         self.checkpointBox = JournalBox(checkpointer)
         journal.disableAutomaticCheckpoints()
+        // Commits overwrite the WAL's blocks from the first one on (see `Journal.preallocateWAL`).
+        try? journal.preallocateWAL(bytes: Journal.walWorkingBytes)
+        // Commits overwrite the WAL's blocks from the first one on (see `Journal.preallocateWAL`).
+        try? journal.preallocateWAL(bytes: Journal.walWorkingBytes)
         let thread = Thread { [self] in self.loop() }
         thread.name = "tally-journal-writer"
         thread.start()
@@ -103,7 +107,15 @@ public final class GroupCommitter: Sendable {
                 state.pending.removeFirst(n)
                 return (batch, state.stopping && state.pending.isEmpty)
             }
-            if !batch.isEmpty { commit(batch) }
+            if !batch.isEmpty {
+                commit(batch)
+                // Under steady load the other thread's PASSIVE checkpoints never let the WAL
+                // start over (by the time one ends, newer frames wait), so the file would grow
+                // without bound, every commit extending it. Past its working size the writer
+                // checkpoints too, between two commits: it copies what the other thread has not
+                // (little) and, with no frame added meanwhile, the next commit starts the WAL over.
+                if journalBox.journal.walBytes > Journal.walWorkingBytes { journalBox.journal.checkpoint() }
+            }
             let sinceIndexed = Double(DispatchTime.now().uptimeNanoseconds - lastIndexed.uptimeNanoseconds) / 1e9
             if stopping || sinceIndexed >= GroupCommitter.idleIndexSeconds {
                 try? journalBox.journal.indexOrderSKUs()

@@ -112,7 +112,12 @@ func appendBenchmark() throws {
         let seconds = now() - start
         print("tally append, batch 1 (first \(singleCount)):   \(rate(singleCount, seconds))")
         print(String(format: "  pages written per single-event commit:        %9.1f", Double(journal.pagesWritten - pagesBefore) / Double(singleCount)))
+        print(String(format: "  WAL file after the run: %.1f MiB", Double(journal.walBytes) / 1_048_576))
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / seconds / syncs))
+        let served = try serverSingleEventAppends(lines: lines.prefix(singleCount), path: dir.file("served.journal"))
+        print("tally serve's commit path, one event at a time: \(rate(singleCount, served.seconds))")
+        print(String(format: "  pages written per commit (index and chain):   %9.1f  (the SKU index catch-up each second included)", served.pagesPerCommit))
+        print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / served.seconds / syncs))
     }
     let bareSeconds = try BareInsertBaseline.run(lines: lines, path: dir.file("bare.db"), batchSize: 10_000, now: now)
     let bareRate = Double(count) / bareSeconds
