@@ -129,7 +129,7 @@ extension Journal {
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(cursor.recordedUs, at: 2)
-                record.bind(to: insert, first: 3)
+                record.bind(to: insert, first: 3, scheme: idKeyScheme)
                 insert.bind(blob: hash, at: Int32(EventRecord.columns.count + 3))
                 try insert.step()
                 if seq % Schema.anchorInterval == 0 {
@@ -150,7 +150,7 @@ extension Journal {
 
     private func findExisting(_ record: EventRecord, using find: Statement) throws(SQLiteError) -> (seq: Int64, sameContent: Bool)? {
         find.reset()
-        find.bind(idKey(record.id), at: 1)
+        find.bind(idKeyScheme.key(record.id), at: 1)
         while try find.step() {
             guard find.text(1) == record.id else { continue }
             let same = find.int64(2) == record.type && find.int64(3) == record.occurredUs

@@ -279,7 +279,7 @@ extension Journal {
             let s = try cached("SELECT id FROM events WHERE id_key = ?")
             defer { s.reset() }
             s.reset()
-            s.bind(idKey(eventID), at: 1)
+            s.bind(idKeyScheme.key(eventID), at: 1)
             while try s.step() { if s.text(0) == eventID { return true } }
             return false
         }

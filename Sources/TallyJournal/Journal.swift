@@ -24,6 +24,10 @@ public final class Journal {
     public internal(set) var readArchives: [ArchiveEntry] = []
     /// Prepared statements of the hot paths, compiled once per connection.
     private var statementCache: [String: Statement] = [:]
+    /// How this journal keys its idempotency index (`id_key` in `journal_meta`).
+    public private(set) var idKeyScheme: IDKeyScheme = .hashed
+    /// The scheme a new journal records.
+    public static let newJournalIDKeyScheme: IDKeyScheme = .ordered
 
     /// Statements of this journal's connection left open (see `Connection.activeStatements`).
     public var activeStatements: [String] { connection.activeStatements }
@@ -64,13 +68,17 @@ public final class Journal {
                   ('head_seq', '0'), ('head_hash', '');
                 """)
             // A new journal keeps its counts by type from the first event.
-            if isNew { try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('type_counts', 'complete')") }
+            if isNew {
+                try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('type_counts', 'complete')")
+                try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('id_key', '\(newJournalIDKeyScheme.rawValue)')")
+            }
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw .notAJournal(path: path, detail: error.message)
         }
         if !isNew { try journal.completeTypeCounts() }
+        try journal.loadIDKeyScheme()
         return journal
     }
 
@@ -91,6 +99,7 @@ public final class Journal {
             try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
             try journal.completeTypeCounts()
         }
+        try journal.loadIDKeyScheme()
         return journal
     }
 
@@ -108,6 +117,21 @@ public final class Journal {
                 """)
         } catch {
             throw .notAJournal(path: path, detail: error.message)
+        }
+    }
+
+    /// Reads the journal's `id_key` scheme; a journal written before schemes were recorded
+    /// keeps hashing (its rows were keyed that way). An unknown scheme is refused.
+    private func loadIDKeyScheme() throws(JournalError) {
+        let value = try wrap { () throws(SQLiteError) in try connection.scalar("SELECT value FROM journal_meta WHERE key = 'id_key'") }
+        switch value {
+        case nil: idKeyScheme = .hashed
+        case .text(let text)?:
+            guard let scheme = IDKeyScheme(rawValue: text) else {
+                throw .notAJournal(path: path, detail: "its idempotency key scheme \(text) is not one this version of Tally knows")
+            }
+            idKeyScheme = scheme
+        default: throw .notAJournal(path: path, detail: "its idempotency key scheme is not a text value")
         }
     }
 
