@@ -45,8 +45,6 @@ public final class GroupCommitter: Sendable {
         journal.disableAutomaticCheckpoints()
         // Commits overwrite the WAL's blocks from the first one on (see `Journal.preallocateWAL`).
         try? journal.preallocateWAL(bytes: Journal.walWorkingBytes)
-        // Commits overwrite the WAL's blocks from the first one on (see `Journal.preallocateWAL`).
-        try? journal.preallocateWAL(bytes: Journal.walWorkingBytes)
         let thread = Thread { [self] in self.loop() }
         thread.name = "tally-journal-writer"
         thread.start()
