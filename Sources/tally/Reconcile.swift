@@ -145,52 +145,56 @@ struct ReconcileRun {
     }
 }
 
-/// Runs diff work on a background thread (the machine has two cores; diff is a quarter of
-/// a large reconcile).
-func onAnotherThread(_ work: @escaping @Sendable () -> [Finding]) -> () -> [Finding] {
-    let done = DispatchSemaphore(value: 0)
-    let box = ResultBox()
-    DispatchQueue.global().async {
-        box.findings = Timings.measure("diff, on another thread") { work() }
-        done.signal()
-    }
-    return {
-        done.wait()
-        return box.findings
-    }
-}
-
-/// The result of `onAnotherThread`'s work: written once before the semaphore is signalled,
-/// read after it is waited for.
-private final class ResultBox: @unchecked Sendable {
-    var findings: [Finding] = []
-}
-
-/// A store being read on a background thread: what reconcile compares, and its digest when
-/// a snapshot marker has one to match.
-final class PendingStore: @unchecked Sendable {
-    typealias Read = (facts: StoreFacts, digest: String?)
+/// Work running on a background thread, and its result once it has finished: the store
+/// read while the journal replays, and half of the diff (the machine has two cores).
+final class Background<T: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<Read, StoreError>?
+    /// Written once before `done` is signalled, read after it is waited for.
+    private var result: T?
 
-    /// A store already read.
-    init(ready: StoreSnapshot, digest: Bool) {
-        result = .success((StoreFacts(ready), digest ? StoreReader.digest(ready) : nil))
+    /// A result that is already there.
+    init(ready: T) {
+        result = ready
         done.signal()
     }
 
-    init(path: String, digest: Bool) {
+    init(_ work: @escaping @Sendable () -> T) {
         DispatchQueue.global().async {
-            let outcome: Result<Read, StoreError>
-            do throws(StoreError) { outcome = .success(try StoreReader.readFacts(path, digest: digest)) } catch { outcome = .failure(error) }
-            self.result = outcome
+            self.result = work()
             self.done.signal()
         }
     }
 
-    func wait() throws(CLIFailure) -> Read {
+    func wait() -> T {
         done.wait()
-        switch result! {
+        return result!
+    }
+}
+
+/// `Reconciler.Fork` on a background thread.
+func onAnotherThread(_ work: @escaping @Sendable () -> [Finding]) -> () -> [Finding] {
+    Background { Timings.measure("diff, on another thread") { work() } }.wait
+}
+
+/// A store being read on a background thread: what reconcile compares, and its digest when
+/// a snapshot marker has one to match.
+final class PendingStore: Sendable {
+    typealias Read = (facts: StoreFacts, digest: String?)
+    private let read: Background<Result<Read, StoreError>>
+
+    /// A store already read.
+    init(ready: StoreSnapshot, digest: Bool) {
+        read = Background(ready: .success((StoreFacts(ready), digest ? StoreReader.digest(ready) : nil)))
+    }
+
+    init(path: String, digest: Bool) {
+        read = Background {
+            do throws(StoreError) { return .success(try StoreReader.readFacts(path, digest: digest)) } catch { return .failure(error) }
+        }
+    }
+
+    func wait() throws(CLIFailure) -> Read {
+        switch read.wait() {
         case .success(let read): return read
         case .failure(let error): throw .usage("tally: " + error.description)
         }
