@@ -69,7 +69,6 @@ extension Journal {
         guard cursor.appendedAny else { return }
         let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)")
         defer { meta.reset() }
-        meta.reset()
         meta.bind(String(cursor.seq), at: 1); meta.bind(SHA256Hasher.hex(cursor.previousHash), at: 2); try meta.step()
         try addTypeCounts(cursor.appendedByType)
     }
@@ -86,7 +85,6 @@ extension Journal {
         let quarantine = try cached(
             "INSERT INTO quarantine (received_us, input, line, event_id, reason, raw, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         defer { quarantine.reset() }
-        quarantine.reset()
         quarantine.bind(receivedUs, at: 1); quarantine.bind(rejection.input, at: 2)
         quarantine.bind(Int64(rejection.line), at: 3); quarantine.bind(rejection.eventID, at: 4)
         quarantine.bind(rejection.message, at: 5); quarantine.bind(blob: raw, at: 6); quarantine.bind(Int64(rawBytes), at: 7)
@@ -135,7 +133,6 @@ extension Journal {
                 if seq % Schema.anchorInterval == 0 {
                     let anchor = try cached("INSERT INTO anchors (seq, hash) VALUES (?, ?)")
                     defer { anchor.reset() }
-                    anchor.reset()
                     anchor.bind(seq, at: 1); anchor.bind(blob: hash, at: 2)
                     try anchor.step()
                 }

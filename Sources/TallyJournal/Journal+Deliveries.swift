@@ -84,7 +84,6 @@ extension Journal {
         guard try hasTable("deliveries") else { return nil }
         let s = try cached("SELECT received_us, result FROM deliveries WHERE source = ? AND delivery_key = ? AND result <> 'quarantined' ORDER BY did LIMIT 1")
         defer { s.reset() }
-        s.reset()
         s.bind(source, at: 1); s.bind(key, at: 2)
         guard try s.step() else { return nil }
         return (s.int64(0), s.text(1))
@@ -96,7 +95,6 @@ extension Journal {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { s.reset() }
-        s.reset()
         s.bind(delivery.source, at: 1); s.bind(delivery.key, at: 2); s.bind(delivery.topic, at: 3)
         s.bind(receivedUs, at: 4); s.bind(delivery.headers, at: 5); s.bind(blob: delivery.body, at: 6)
         s.bind(delivery.result.rawValue, at: 7); s.bind(delivery.message, at: 8)

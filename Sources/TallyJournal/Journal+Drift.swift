@@ -9,7 +9,6 @@ extension Journal {
             var a = DayActivity()
             let rows = try cached("SELECT type, occurred_us, amount, replay FROM events WHERE occurred_us >= ? AND occurred_us < ?")
             defer { rows.reset() }
-            rows.reset()
             rows.bind(start.microseconds, at: 1); rows.bind(end.microseconds, at: 2)
             while try rows.step() {
                 guard let type = EventType(code: Int(rows.int64(0))) else { continue }
@@ -29,7 +28,6 @@ extension Journal {
             }
             let rejected = try cached("SELECT count(*) FROM quarantine WHERE received_us >= ? AND received_us < ?")
             defer { rejected.reset() }
-            rejected.reset()
             rejected.bind(start.microseconds, at: 1); rejected.bind(end.microseconds, at: 2)
             if try rejected.step() { a.rejected = Int(rejected.int64(0)) }
             return a
@@ -41,7 +39,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) in
             let s = try cached("INSERT OR REPLACE INTO drift_runs (run_us, day, summary) VALUES (?, ?, ?)")
             defer { s.reset() }
-            s.reset()
             s.bind(summary.runAt.microseconds, at: 1); s.bind(summary.day, at: 2)
             let json = JSONValue.obj([
                 ("by_kind", .obj(summary.byKind.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
@@ -59,7 +56,6 @@ extension Journal {
             guard try hasTable("drift_runs") else { return [] }
             let s = try cached("SELECT run_us, day, summary FROM drift_runs ORDER BY run_us DESC LIMIT ?")
             defer { s.reset() }
-            s.reset()
             s.bind(Int64(limit), at: 1)
             var runs: [DriftRunSummary] = []
             while try s.step() {

@@ -67,7 +67,6 @@ extension Journal {
             guard try hasTable("anchors") else { return nil }
             let s = try cached("SELECT hash FROM anchors WHERE seq = ?")
             defer { s.reset() }
-            s.reset()
             s.bind(seq, at: 1)
             return try s.step() ? s.blob(0) : nil
         }

@@ -111,7 +111,6 @@ extension Journal {
     func headRecord() throws(SQLiteError) -> (seq: Int64, hash: String) {
         let meta = try cached("SELECT key, value FROM journal_meta WHERE key IN ('head_seq', 'head_hash')")
         defer { meta.reset() }
-        meta.reset()
         var seq: Int64 = 0, hash = ""
         while try meta.step() {
             if meta.text(0) == "head_seq" { seq = Int64(meta.text(1)) ?? -1 } else { hash = meta.text(1) }

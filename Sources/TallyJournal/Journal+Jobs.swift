@@ -7,7 +7,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) in
             let s = try cached("INSERT INTO job_runs (name, started_us, ended_us, exit_status, output_bytes) VALUES (?, ?, ?, ?, ?)")
             defer { s.reset() }
-            s.reset()
             s.bind(run.name, at: 1); s.bind(run.started.microseconds, at: 2); s.bind(run.ended.microseconds, at: 3)
             s.bind(Int64(run.exitStatus), at: 4); s.bind(run.outputBytes, at: 5)
             try s.step()
@@ -20,7 +19,6 @@ extension Journal {
             guard try hasTable("job_runs") else { return [:] }
             let s = try cached("SELECT name, started_us, ended_us, exit_status, output_bytes FROM job_runs ORDER BY name, ended_us")
             defer { s.reset() }
-            s.reset()
             var runs: [String: [JobRun]] = [:]
             while try s.step() {
                 runs[s.text(0), default: []].append(JobRun(name: s.text(0), started: Timestamp(microseconds: s.int64(1)), ended: Timestamp(microseconds: s.int64(2)),
@@ -35,7 +33,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> [String: Timestamp] in
             let s = try cached("SELECT source, max(recorded_us) FROM events GROUP BY source")
             defer { s.reset() }
-            s.reset()
             var result: [String: Timestamp] = [:]
             while try s.step() { result[s.text(0)] = Timestamp(microseconds: s.int64(1)) }
             return result

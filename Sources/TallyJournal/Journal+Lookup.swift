@@ -99,7 +99,6 @@ extension Journal {
                 GROUP BY order_id ORDER BY t DESC, 3 DESC
                 """)
             defer { s.reset() }
-            s.reset()
             s.bind(email, at: 1)
             var ids: [OrderID] = []
             while try s.step() { ids.append(OrderID(s.text(0))) }
@@ -115,7 +114,6 @@ extension Journal {
                 WHERE tracking_number = ? AND type = \(EventType.fulfillmentCreated.code) ORDER BY occurred_us, seq
                 """)
             defer { s.reset() }
-            s.reset()
             s.bind(trackingNumber, at: 1)
             var result: [(order: OrderID, fulfillment: FulfillmentID)] = []
             while try s.step() { result.append((OrderID(s.text(0)), FulfillmentID(s.text(1)))) }
@@ -127,7 +125,6 @@ extension Journal {
     func rows(_ sql: String, _ parameter: String) throws(SQLiteError) -> [TimelineEvent] {
         let s = try cached(sql)
         defer { s.reset() }
-        s.reset()
         s.bind(parameter, at: 1)
         var result: [TimelineEvent] = []
         while try s.step() {
@@ -146,7 +143,6 @@ extension Journal {
     private func lastEvent(_ sql: String, _ key: String, before time: EventTime) throws(SQLiteError) -> TimelineEvent? {
         let s = try cached(sql)
         defer { s.reset() }
-        s.reset()
         s.bind(key, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
         while try s.step() {
             guard s.int64(0) < time.seq.rawValue || s.int64(EventRecord.occurredUsIndex) < time.occurredAt.microseconds else { continue }
@@ -160,7 +156,6 @@ extension Journal {
     private func discountBefore(_ code: DiscountCode, _ time: EventTime) throws(SQLiteError) -> DiscountAtOrder {
         let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE code = ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC")
         defer { s.reset() }
-        s.reset()
         s.bind(code.rawValue, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
         var last: TimelineEvent?
         while try s.step() {
@@ -190,7 +185,6 @@ extension Journal {
             if try hasTable("order_skus") {
                 let placements = try cached("SELECT DISTINCT e.order_id FROM order_skus s JOIN events e ON e.seq = s.seq WHERE s.sku = ? AND s.occurred_us <= ?")
                 defer { placements.reset() }
-                placements.reset()
                 placements.bind(sku.rawValue, at: 1); placements.bind(limit, at: 2)
                 while try placements.step() { orders.insert(placements.text(0)) }
             }
@@ -211,7 +205,6 @@ extension Journal {
     func forEachPlacement(after seq: Int64, _ body: (Int64, Int64, OrderPlaced) throws(SQLiteError) -> Void) throws(SQLiteError) {
         let read = try cached("SELECT seq, occurred_us, replay FROM events WHERE seq > ? AND type = \(EventType.orderPlaced.code)")
         defer { read.reset() }
-        read.reset()
         read.bind(seq, at: 1)
         while try read.step() {
             guard case .orderPlaced(let p)? = read.withRawBytes(2, { $0.flatMap { ReplayRecord.decode(type: .orderPlaced, $0) } }) else { continue }
@@ -223,7 +216,6 @@ extension Journal {
     func orderSKUsSeq() throws(SQLiteError) -> Int64 {
         let s = try cached("SELECT value FROM journal_meta WHERE key = 'order_skus_seq'")
         defer { s.reset() }
-        s.reset()
         return try s.step() ? Int64(s.text(0)) ?? 0 : 0
     }
 
@@ -252,7 +244,6 @@ extension Journal {
                 let done = try self.headRecord().seq
                 let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('order_skus_seq', ?)")
                 defer { meta.reset() }
-                meta.reset()
                 meta.bind(String(done), at: 1)
                 try meta.step()
             }
@@ -266,7 +257,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> PriceChanged? in
             let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type = \(EventType.priceChanged.code) ORDER BY occurred_us DESC, seq DESC LIMIT 1")
             defer { s.reset() }
-            s.reset()
             s.bind(sku.rawValue, at: 1)
             guard try s.step(), case .priceChanged(let p)? = Journal.timelineEvent(row: s)?.event.payload else { return nil }
             return p
@@ -278,7 +268,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> Bool in
             let s = try cached("SELECT id FROM events WHERE id_key = ?")
             defer { s.reset() }
-            s.reset()
             s.bind(idKeyScheme.key(eventID), at: 1)
             while try s.step() { if s.text(0) == eventID { return true } }
             return false

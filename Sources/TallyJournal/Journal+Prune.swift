@@ -73,7 +73,6 @@ extension Journal {
     func storedPruneAnchor() throws(SQLiteError) -> PruneAnchor? {
         let s = try cached("SELECT key, value FROM journal_meta WHERE key LIKE 'pruned\\_%' ESCAPE '\\'")
         defer { s.reset() }
-        s.reset()
         var values: [String: String] = [:]
         while try s.step() { values[s.text(0)] = s.text(1) }
         guard let seq = values["pruned_through_seq"].flatMap({ Int64($0) }), let hash = values["pruned_through_hash"] else { return nil }
@@ -87,7 +86,7 @@ extension Journal {
         guard try hasTable("pruned_orders") else { return false }
         let s = try cached("SELECT 1 FROM pruned_orders WHERE order_id = ?")
         defer { s.reset() }
-        s.reset(); s.bind(order.rawValue, at: 1)
+        s.bind(order.rawValue, at: 1)
         return try s.step()
     }
 
@@ -98,7 +97,7 @@ extension Journal {
     func chainHash(_ seq: Int64) throws(SQLiteError) -> [UInt8]? {
         let row = try cached("SELECT hash FROM events WHERE seq = ?")
         defer { row.reset() }
-        row.reset(); row.bind(seq, at: 1)
+        row.bind(seq, at: 1)
         if try row.step() { return row.blob(0) }
         if let anchor = try storedPruneAnchor(), anchor.throughSeq == seq { return SHA256Hasher.bytes(hex: anchor.hash) }
         return nil

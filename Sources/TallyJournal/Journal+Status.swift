@@ -18,7 +18,6 @@ extension Journal {
         try wrap { () throws(SQLiteError) in
             let s = try cached("INSERT OR REPLACE INTO drills (run_us, snapshot_id, seconds, verdict, summary) VALUES (?, ?, ?, ?, ?)")
             defer { s.reset() }
-            s.reset()
             s.bind(d.runAt.microseconds, at: 1); s.bind(d.snapshotID, at: 2); s.bind(.real(d.seconds), at: 3)
             s.bind(d.verdict, at: 4); s.bind(d.summary, at: 5)
             try s.step()
@@ -31,7 +30,6 @@ extension Journal {
             guard try hasTable("drills") else { return [] }
             let s = try cached("SELECT run_us, snapshot_id, seconds, verdict, summary FROM drills ORDER BY run_us DESC")
             defer { s.reset() }
-            s.reset()
             var seen = Set<String>()
             var result: [DrillRecord] = []
             while try s.step() {
@@ -48,7 +46,6 @@ extension Journal {
         return try wrap { () throws(SQLiteError) -> [Double] in
             let s = try cached("SELECT recorded_us - occurred_us FROM events WHERE seq BETWEEN ? AND ?")
             defer { s.reset() }
-            s.reset()
             s.bind(range.lowerBound, at: 1); s.bind(range.upperBound, at: 2)
             var lags: [Double] = []
             while try s.step() { lags.append(Double(s.int64(0)) / 1e6) }

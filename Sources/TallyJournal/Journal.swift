@@ -154,9 +154,14 @@ public final class Journal {
         do throws(SQLiteError) { return try body() } catch { throw .sqlite(path: path, error) }
     }
 
-    /// A prepared statement for `sql`, compiled on first use. Callers reset it before binding.
+    /// A prepared statement for `sql`, compiled on first use, handed out reset. Callers reset
+    /// it again when they are done (`defer { s.reset() }`): a statement left stepping holds a
+    /// read transaction open, which keeps checkpoints from finishing and the WAL from starting over.
     func cached(_ sql: String) throws(SQLiteError) -> Statement {
-        if let statement = statementCache[sql] { return statement }
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
         let statement = try connection.prepare(sql)
         statementCache[sql] = statement
         return statement
@@ -167,7 +172,6 @@ public final class Journal {
     func hasTable(_ table: String) throws(SQLiteError) -> Bool {
         let s = try cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
         defer { s.reset() }
-        s.reset()
         s.bind(table, at: 1)
         return try s.step()
     }
