@@ -135,6 +135,20 @@ public final class Statement {
         sqlite3_column_type(handle, index) == SQLITE_INTEGER ? sqlite3_column_int64(handle, index) : nil
     }
 
+    /// A column's storage class, without reading its value.
+    public enum StorageClass: Sendable { case integer, real, text, blob, null }
+
+    @inline(__always)
+    public func storageClass(_ index: Int32) -> StorageClass {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_TEXT: .text
+        case SQLITE_NULL: .null
+        default: .blob
+        }
+    }
+
     /// The column as one closed enum value.
     public func value(at index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {

@@ -120,41 +120,13 @@ enum SQLiteStoreReader {
     ]
 
     /// Reads what reconcile compares, table by table in key order, checking every cell as
-    /// `read` does; hashes every row into the digest on the way when asked.
+    /// `read` does; hashes every row into the digest on the way when asked (`FactsReader`).
     static func readFacts(_ path: String, digest: Bool) throws(StoreError) -> (facts: StoreFacts, digest: String?) {
-        var facts = StoreFacts()
-        var writer = digest ? StoreDigestWriter() : nil
-        // Lines arrive grouped by order (key order): one order's lines are packed together.
-        var group: (id: OrderID, lines: [OrderLine])?
-        func flush() {
-            if let g = group { facts.setLines(of: g.id, g.lines) }
-            group = nil
+        var reader = FactsReader(digest: digest)
+        try forEachRow(path, inKeyOrder: true, sizes: { reader.facts.reserve(orders: $0, fulfillments: $1, refunds: $2) },
+                       tableStart: { reader.startTable($0) }) { table, row in
+            try reader.add(table, row)
         }
-        try forEachRow(path, inKeyOrder: true, sizes: { facts.reserve(orders: $0, fulfillments: $1, refunds: $2) },
-                       tableStart: { flush(); writer?.table($0) }) { table, row in
-            let record = try StoreRecord.parse(table, row)
-            // Child rows without a parent are left out, as a full read drops them.
-            switch record {
-            case .product(let sku, let p): facts.products[sku] = p
-            case .inventory(let key, let available): facts.inventory[key] = available
-            case .discount(let code, let d): facts.discounts[code] = d
-            case .order(let id, let o): facts.addOrder(id, status: o.status, total: o.total)
-            case .orderLine(let id, let line):
-                if group?.id != id {
-                    flush()
-                    guard facts.orders.index(forKey: id) != nil else { return }
-                    group = (id, [])
-                }
-                group!.lines.append(line)
-            case .fulfillment(let id, let f): facts.addFulfillment(id, status: f.status)
-            case .fulfillmentLine(let id, _): guard facts.fulfillments.index(forKey: id) != nil else { return }
-            case .refund(let id, _): facts.addRefund(id)
-            case .refundLine(let id, _): guard facts.refunds.index(forKey: id) != nil else { return }
-            }
-            writer?.add(record)
-        }
-        flush()
-        facts.finish()
-        return (facts, writer?.finish())
+        return reader.finish()
     }
 }

@@ -82,6 +82,13 @@ struct StoreDigestWriter {
         buffer.append(0x1F)
     }
 
+    /// A text field from its UTF-8 bytes: the same bytes `field(String)` hashes when they are
+    /// ASCII; anything else goes through a String, which repairs invalid UTF-8 as reading does.
+    mutating func field(utf8 bytes: UnsafeRawBufferPointer) {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { field(String(decoding: bytes, as: UTF8.self)); return }
+        buffer.append(0x01); buffer.append(contentsOf: bytes); buffer.append(0x1F)
+    }
+
     mutating func int(_ v: Int64?) { field(v.map { String($0) }) }
 
     mutating func row() {

@@ -4,16 +4,17 @@ import TallyStore
 
 /// Reads a store and prints the time and the memory it holds: in full (`StoreSnapshot`,
 /// what repair, drift's baseline and CSV stores use) and as reconcile reads an SQLite
-/// store (`StoreFacts`, with the digest), each in its own process:
+/// store (`StoreFacts`, with the digest and without), each in its own process:
 /// `tally-bench store --store S`.
 func storeBenchmark() throws {
     let path = option("--store", "")
     guard !path.isEmpty else { print("usage: tally-bench store --store S"); exit(2) }
     switch option("--mode", "") {
     case "full": try readFull(path)
-    case "facts": try readFacts(path)
+    case "facts": try readFacts(path, digest: true)
+    case "facts-only": try readFacts(path, digest: false)
     default:
-        for mode in ["full", "facts"] {
+        for mode in ["full", "facts", "facts-only"] {
             fflush(nil)
             let r = spawn(["/proc/self/exe", "store", "--store", path, "--mode", mode], stdout: nil)
             if r.status != 0 { print("\(mode): exit \(r.status)") }
@@ -21,14 +22,14 @@ func storeBenchmark() throws {
     }
 }
 
-func readFacts(_ path: String) throws {
+func readFacts(_ path: String, digest: Bool) throws {
     let before = currentRSSMiB()
     let start = now()
-    let read = try StoreReader.readFacts(path, digest: true)
+    let read = try StoreReader.readFacts(path, digest: digest)
     let seconds = now() - start
     let after = currentRSSMiB()
-    print(String(format: "facts (reconcile's read, with the digest): %d orders, %d fulfillments in %.2f s; held %.0f MiB (%.0f bytes per order); peak RSS %.0f MiB; digest %@",
-                 read.facts.orders.count, read.facts.fulfillments.count, seconds, after - before,
+    print(String(format: "facts (reconcile's read, %@): %d orders, %d fulfillments in %.2f s; held %.0f MiB (%.0f bytes per order); peak RSS %.0f MiB; digest %@",
+                 digest ? "with the digest" : "no digest", read.facts.orders.count, read.facts.fulfillments.count, seconds, after - before,
                  (after - before) * 1_048_576 / Double(max(1, read.facts.orders.count)), peakRSSMiB(), String(read.digest?.prefix(20) ?? "")))
 }
 

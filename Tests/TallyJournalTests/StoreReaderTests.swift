@@ -123,4 +123,85 @@ struct StoreReaderTests {
         #expect(fromFacts.contains { $0.kind == .unjournaledOrder })
         #expect(try StoreReader.readFacts(path, digest: false).digest == nil)
     }
+    /// A store with the canonical tables and columns but none of the schema's types or
+    /// constraints (a lax export), holding order 1, fulfillment F and refund R, then `extra`.
+    func laxStore(_ name: String, _ extra: String) throws -> String {
+        let path = dir.file(name)
+        try sqlite(path, """
+            CREATE TABLE products (sku, price, currency, compare_at);
+            CREATE TABLE inventory_levels (sku, location, available);
+            CREATE TABLE discounts (code, kind, value, status, starts_at, ends_at, usage_limit);
+            CREATE TABLE orders (order_id, placed_at, location, currency, status, total, customer_email);
+            CREATE TABLE order_lines (order_id, line_id, sku, qty, unit_price, discount);
+            CREATE TABLE fulfillments (fulfillment_id, order_id, location, status, carrier, tracking_number, created_at);
+            CREATE TABLE fulfillment_lines (fulfillment_id, line_id, qty);
+            CREATE TABLE refunds (refund_id, order_id, amount, created_at);
+            CREATE TABLE refund_lines (refund_id, line_id, qty, restock);
+            INSERT INTO orders VALUES ('1', '2026-11-20T10:00:00Z', 'main', 'USD', 'open', 100, NULL);
+            INSERT INTO fulfillments VALUES ('F', '1', 'main', 'success', NULL, NULL, '2026-11-20T11:00:00Z');
+            INSERT INTO refunds VALUES ('R', '1', 10, '2026-11-20T12:00:00Z');
+            \(extra)
+            """)
+        return path
+    }
+
+    @Test("reading facts checks every cell of orders, fulfillments, refunds and their lines as the full read does: the same error", arguments: [
+        ("INSERT INTO orders VALUES (NULL, 't', 'main', 'USD', 'open', 1, NULL)", "column order_id: must not be empty"),
+        ("INSERT INTO orders VALUES ('2', NULL, 'main', 'USD', 'open', 1, NULL)", "column placed_at: must not be empty"),
+        ("INSERT INTO orders VALUES ('2', X'00', 'main', 'USD', 'open', 1, NULL)", "column placed_at: must be text"),
+        ("INSERT INTO orders VALUES ('2', 't', 1.5, 'USD', 'open', 1, NULL)", "column location: must be text"),
+        ("INSERT INTO orders VALUES ('2', 't', 'main', 'USD', 'shipped', 1, NULL)", "column status: must be one of open, cancelled"),
+        ("INSERT INTO orders VALUES ('2', 't', 'main', 'USD', 'open', 'ten', NULL)", "column total: must be an integer"),
+        ("INSERT INTO orders VALUES ('2', 't', 'main', 'USD', 'open', 1, X'01')", "column customer_email: must be text"),
+        ("INSERT INTO order_lines VALUES ('1', '1', NULL, 1, 1, 0)", "column sku: must not be empty"),
+        ("INSERT INTO order_lines VALUES ('ghost', '1', 'S', 'x', 1, 0)", "column qty: must be an integer"),
+        ("INSERT INTO order_lines VALUES ('1', '1', 'S', 1, 1, 2.5)", "column discount: must be an integer"),
+        ("INSERT INTO fulfillments VALUES ('G', '1', 'main', 'lost', NULL, NULL, 't')", "column status: must be one of success, cancelled"),
+        ("INSERT INTO fulfillments VALUES ('G', '1', 'main', 'success', X'02', NULL, 't')", "column carrier: must be text"),
+        ("INSERT INTO fulfillments VALUES ('G', '1', 'main', 'success', NULL, NULL, NULL)", "column created_at: must not be empty"),
+        ("INSERT INTO fulfillment_lines VALUES ('F', NULL, 1)", "column line_id: must not be empty"),
+        ("INSERT INTO fulfillment_lines VALUES ('ghost', '1', 'x')", "column qty: must be an integer"),
+        ("INSERT INTO refunds VALUES ('S', '1', NULL, 't')", "column amount: must not be empty"),
+        ("INSERT INTO refunds VALUES ('S', '1', 1, X'03')", "column created_at: must be text"),
+        ("INSERT INTO refund_lines VALUES ('R', '1', 1, 2)", "column restock: must be 0 or 1, got 2"),
+        ("INSERT INTO refund_lines VALUES ('ghost', '1', 1.5, 1)", "column qty: must be an integer"),
+    ])
+    func factsErrors(_ sql: String, _ message: String) throws {
+        let path = try laxStore("lax.db", sql)
+        var messages: [String] = []
+        do { _ = try StoreReader.read(path); Issue.record("the full read accepted \(sql)") } catch { messages.append(error.description) }
+        for digest in [true, false] {
+            do { _ = try StoreReader.readFacts(path, digest: digest); Issue.record("the facts read accepted \(sql)") } catch { messages.append(error.description) }
+        }
+        #expect(messages.count == 3 && Set(messages).count == 1, "\(messages)")
+        #expect(messages.first?.contains(message) == true, "\(messages)")
+        dir.remove()
+    }
+
+    @Test("reading facts hashes what the full read hashes: integers in text columns, invalid UTF-8, non-ASCII, NULLs, orphan lines")
+    func factsDigestCells() throws {
+        let path = try laxStore("cells.db", """
+            INSERT INTO orders VALUES ('2', 20261120, 7, 'USD', 'cancelled', '25', CAST(X'41C3' AS TEXT));
+            INSERT INTO orders VALUES ('3', 'ünïcode', 'main', 'EUR', 'open', 5, 'é@example.com');
+            INSERT INTO order_lines VALUES ('2', 'b', 'S-1', 1, 10, NULL), ('2', 'a', 'S-2', '2', 5, 1), ('ghost', 'a', 'S', 1, 1, 0), ('3', 1, 'S-3', 1, 5, 0);
+            INSERT INTO fulfillments VALUES ('G', '2', 'main', 'cancelled', 42, CAST(X'FF' AS TEXT), '2026-11-21T00:00:00Z');
+            INSERT INTO fulfillment_lines VALUES ('F', '1', 1), ('G', 'a', 1), ('ghost', '1', 1);
+            INSERT INTO refund_lines VALUES ('R', '1', 1, 0), ('ghost', '1', 1, 1);
+            """)
+        let full = try StoreReader.read(path)
+        let hashed = try StoreReader.readFacts(path, digest: true)
+        let plain = try StoreReader.readFacts(path, digest: false)
+        #expect(hashed.digest == StoreReader.digest(full))
+        #expect(plain.digest == nil)
+        for facts in [hashed.facts, plain.facts] {
+            #expect(facts.orders.count == 3 && facts.fulfillments.count == 2 && facts.refunds.count == 1)
+            for (id, order) in full.orders {
+                let read = try #require(facts.orders[id])
+                #expect(read.status == order.status && read.total == order.total)
+                #expect(facts.lines(of: read) == order.lines.sorted { $0.lineID.rawValue.utf8.lexicographicallyPrecedes($1.lineID.rawValue.utf8) })
+            }
+            #expect(facts.fulfillments[FulfillmentID("G")] == "cancelled")
+        }
+        dir.remove()
+    }
 }

@@ -43,24 +43,34 @@ public struct StoreFacts: Sendable {
         self.refunds.reserveCapacity(refunds)
     }
 
-    /// Adds or replaces an order (its lines, if any, stay).
+    /// Adds or replaces an order (its lines, if any, stay). One hash probe.
     public mutating func addOrder(_ id: OrderID, status: String, total: Int64) {
-        if !orders.update(id, { $0.status = status; $0.total = total }) {
-            orders[id] = Order(status: status, total: total, linesStart: 0, linesEnd: 0)
-        }
+        let (position, inserted) = orders.insertIfAbsent(id) { Order(status: status, total: total, linesStart: 0, linesEnd: 0) }
+        if !inserted { orders.values[position].status = status; orders.values[position].total = total }
     }
+
+    /// The position of an order (for `setLines(at:_:)`), nil when the store has no such order.
+    public func position(of id: OrderID) -> Int? { orders.index(forKey: id) }
 
     /// Gives `id` these lines; false when the store has no such order (the lines are dropped).
     @discardableResult
     public mutating func setLines(of id: OrderID, _ lines: [OrderLine]) -> Bool {
-        guard orders.index(forKey: id) != nil else { return false }
-        var writer = Packing.Writer()
-        writer.write(lines)
-        let start = UInt32(lineBytes.count)
-        lineBytes.append(contentsOf: writer.bytes)
-        let end = UInt32(lineBytes.count)
-        orders.update(id) { $0.linesStart = start; $0.linesEnd = end }
+        guard let position = orders.index(forKey: id) else { return false }
+        setLines(at: position, lines)
         return true
+    }
+
+    /// Gives the order at `position` (from `position(of:)`) these lines, packed straight
+    /// into the shared buffer (no buffer of their own on the way).
+    public mutating func setLines(at position: Int, _ lines: [OrderLine]) {
+        var writer = Packing.Writer()
+        swap(&writer.bytes, &lineBytes)
+        let start = UInt32(writer.bytes.count)
+        writer.write(lines)
+        let end = UInt32(writer.bytes.count)
+        swap(&writer.bytes, &lineBytes)
+        orders.values[position].linesStart = start
+        orders.values[position].linesEnd = end
     }
 
     public mutating func addFulfillment(_ id: FulfillmentID, status: String) { fulfillments[id] = status }
