@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(name: "TallyTestSupport", dependencies: ["TallyCore", "TallyJournal", "TallySQLite"], swiftSettings: strict),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TallyJournalTests", dependencies: ["TallyJournal", "TallyStore", "TallyTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TallyJournalTests", dependencies: ["TallyJournal", "TallySQLite", "TallyStore", "TallyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TallyServerTests",
             dependencies: [

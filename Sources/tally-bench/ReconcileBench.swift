@@ -25,23 +25,34 @@ func reconcileBenchmark() throws {
         try journal.finishAppending()
         print("built the journal: \(rate(summary.appended, now() - start))")
     } else {
-        print("reusing the journal and store in \(dir)")
+        // Opened once as a writer: an older journal gets the indexes of this version.
+        let start = now()
+        _ = try Journal.open(at: journalPath)
+        print(String(format: "reusing the journal and store in %@ (opened as a writer in %.1f s)", dir, now() - start))
     }
 
     // The bare scan: the columns replay reads, in replay's order, nothing else.
     let connection = try Connection(path: journalPath, mode: .readOnly)
     try connection.execute("PRAGMA cache_size=-8192")
-    var start = now()
+    // Twice, the better run counts (the first may read the file from disk; reconcile is best of 3).
     let scan = try connection.prepare("SELECT seq, type, occurred_us, replay FROM events ORDER BY occurred_us, seq")
     var rows = 0
-    var checksum: Int64 = 0
-    while try scan.step() {
-        rows += 1
-        checksum &+= scan.int64(0) &+ scan.int64(1) &+ scan.int64(2)
-        checksum &+= scan.withRawBytes(3) { Int64($0?.count ?? 0) }
+    var scanSeconds = Double.infinity
+    for _ in 1...2 {
+        scan.reset()
+        rows = 0
+        var checksum: Int64 = 0
+        let start = now()
+        while try scan.step() {
+            rows += 1
+            checksum &+= scan.int64(0) &+ scan.int64(1) &+ scan.int64(2)
+            checksum &+= scan.withRawBytes(3) { Int64($0?.count ?? 0) }
+        }
+        let seconds = now() - start
+        scanSeconds = min(scanSeconds, seconds)
+        print("bare SQLite scan of replay's columns:      \(rate(rows, seconds))  (checksum \(checksum % 1000))")
     }
-    let scanSeconds = now() - start
-    print("bare SQLite scan of replay's columns:      \(rate(rows, scanSeconds))  (checksum \(checksum % 1000))")
+    var start = now()
 
     // The real command, three runs; report the best wall time and its peak memory.
     var best = Double.infinity
