@@ -90,23 +90,26 @@ public enum Reconciler {
     }
 
     static func compareOrders(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
-        for (id, order) in truth.orders {
-            let key = [(name: "order_id", value: id.rawValue)]
-            guard let stored = store.orders[id] else {
-                out.append(caused(.lostOrder, .high, key, by: order.placed))
+        // By position: no copy of each order, and a finding's key is made only for a finding.
+        let ids = truth.orders.keys, orders = truth.orders.values
+        for i in orders.indices {
+            func key() -> [(name: String, value: String)] { [(name: "order_id", value: ids[i].rawValue)] }
+            guard let position = store.orders.index(forKey: ids[i]) else {
+                out.append(caused(.lostOrder, .high, key(), by: orders[i].placed))
                 continue
             }
-            if stored.status != order.status.rawValue {
-                let severity: Severity = order.status == .cancelled && stored.status == "open" ? .critical : .high
-                var f = caused(.orderStatusDrift, severity, key, by: order.statusSet)
-                f.expected = .text(order.status.rawValue); f.actual = .text(stored.status)
+            let stored = store.orders.values[position]
+            if stored.status != orders[i].status.rawValue {
+                let severity: Severity = orders[i].status == .cancelled && stored.status == "open" ? .critical : .high
+                var f = caused(.orderStatusDrift, severity, key(), by: orders[i].statusSet)
+                f.expected = .text(orders[i].status.rawValue); f.actual = .text(stored.status)
                 out.append(f)
             }
-            if stored.total != order.total || !sameLines(store.lines(of: stored), order.lines) {
-                out.append(caused(.orderDrift, .high, key, by: order.placed))
+            if stored.total != orders[i].total || !sameLines(store.lines(of: stored), orders[i].lines) {
+                out.append(caused(.orderDrift, .high, key(), by: orders[i].placed))
             }
         }
-        for id in store.orders.keys where truth.orders[id] == nil {
+        for id in store.orders.keys where truth.orders.index(forKey: id) == nil {
             out.append(caused(.unjournaledOrder, .warning, [("order_id", id.rawValue)], by: nil))
         }
     }
@@ -130,16 +133,16 @@ public enum Reconciler {
                 out.append(finding)
             }
         }
-        for id in store.fulfillments.keys where truth.fulfillments[id] == nil {
+        for id in store.fulfillments.keys where truth.fulfillments.index(forKey: id) == nil {
             out.append(caused(.unjournaledFulfillment, .warning, [("fulfillment_id", id.rawValue)], by: nil))
         }
     }
 
     static func compareRefunds(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
-        for (id, r) in truth.refunds where store.refunds[id] == nil {
+        for (id, r) in truth.refunds where store.refunds.index(forKey: id) == nil {
             out.append(caused(.lostRefund, .critical, [("refund_id", id.rawValue)], by: r.created))
         }
-        for id in store.refunds.keys where truth.refunds[id] == nil {
+        for id in store.refunds.keys where truth.refunds.index(forKey: id) == nil {
             out.append(caused(.unjournaledRefund, .warning, [("refund_id", id.rawValue)], by: nil))
         }
     }

@@ -71,15 +71,19 @@ public struct KeyedTable<Key: Hashable & Sendable, Value: Sendable>: Sendable, S
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: Key, value: Value)> {
+    /// Entries in insertion order (a concrete iterator: the compiler specializes it).
+    public struct Iterator: IteratorProtocol {
+        let keys: ContiguousArray<Key>
+        let values: ContiguousArray<Value>
         var i = 0
-        let keys = self.keys, values = self.values
-        return AnyIterator {
+        public mutating func next() -> (key: Key, value: Value)? {
             guard i < values.count else { return nil }
             defer { i += 1 }
             return (keys[i], values[i])
         }
     }
+
+    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
 }
 
 extension KeyedTable: Equatable where Value: Equatable {

@@ -80,8 +80,15 @@ public struct Truth: Sendable {
         maxSeq = max(maxSeq, journaled.seq.rawValue)
         switch journaled.payload {
         case .priceChanged(let p):
-            let first = prices[p.sku]?.first ?? at
-            prices[p.sku] = PriceTruth(price: p.price, currency: p.currency, compareAt: p.compareAt, first: first, last: at)
+            // One hash probe for a known SKU: its entry is changed in place.
+            if let index = prices.index(forKey: p.sku) {
+                prices.values[index].price = p.price
+                prices.values[index].currency = p.currency
+                prices.values[index].compareAt = p.compareAt
+                prices.values[index].last = at
+            } else {
+                prices[p.sku] = PriceTruth(price: p.price, currency: p.currency, compareAt: p.compareAt, first: at, last: at)
+            }
         case .inventorySet(let p):
             stock[StockKey(p.sku, p.location)] = StockTruth(available: p.available, last: at)
         case .inventoryAdjusted(let p):
@@ -93,18 +100,17 @@ public struct Truth: Sendable {
                 stock[key] = StockTruth(available: p.delta, last: at)
             }
         case .discountUpserted(let p):
-            var truth = discounts[p.code] ?? DiscountTruth(definition: nil, status: .active, everUpserted: false, last: at, lostCause: nil)
-            if truth.status == .deleted || !truth.everUpserted { truth.lostCause = at }
-            truth.definition = p
-            truth.status = p.status == .active ? .active : .disabled
-            truth.everUpserted = true
-            truth.last = at
-            discounts[p.code] = truth
+            if let index = discounts.index(forKey: p.code) {
+                Self.upsert(&discounts.values[index], p, at)
+            } else {
+                var truth = DiscountTruth(definition: nil, status: .active, everUpserted: false, last: at, lostCause: nil)
+                Self.upsert(&truth, p, at)
+                discounts[p.code] = truth
+            }
         case .discountDeleted(let code):
-            guard var truth = discounts[code] else { orphan(journaled, at); return }
-            truth.status = .deleted
-            truth.last = at
-            discounts[code] = truth
+            guard let index = discounts.index(forKey: code) else { orphan(journaled, at); return }
+            discounts.values[index].status = .deleted
+            discounts.values[index].last = at
         case .orderPlaced(let p):
             placeOrder(p, journaled, at)
         case .orderCancelled(let p):
@@ -203,6 +209,14 @@ public struct Truth: Sendable {
         }
     }
 
+    private static func upsert(_ truth: inout DiscountTruth, _ p: DiscountUpserted, _ at: EventTime) {
+        if truth.status == .deleted || !truth.everUpserted { truth.lostCause = at }
+        truth.definition = p
+        truth.status = p.status == .active ? .active : .disabled
+        truth.everUpserted = true
+        truth.last = at
+    }
+
     private mutating func move(_ key: StockKey, by delta: Int64, _ at: EventTime) {
         guard let index = stock.index(forKey: key) else { return }
         stock.values[index].available &+= delta
@@ -238,18 +252,20 @@ public struct Truth: Sendable {
     /// `double_shipment` findings at the end of replay (contract §6 and §10).
     public func doubleShipments() -> [Finding] {
         var result: [Finding] = []
-        for order in orders.values {
+        // By position: an order without fulfillments is passed over without a copy of it.
+        for o in orders.values.indices where !orders.values[o].fulfillmentIDs.isEmpty {
+            let order = orders.values[o]
             for line in order.lines {
                 var running: Int64 = 0
                 var ids: [String] = []
                 var causal: EventTime?
                 for id in order.fulfillmentIDs {
-                    guard let f = fulfillments[id], f.status == .success else { continue }
-                    let qty = f.lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
+                    guard let p = fulfillments.index(forKey: id), fulfillments.values[p].status == .success else { continue }
+                    let qty = fulfillments.values[p].lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
                     guard qty > 0 else { continue }
                     ids.append(id.rawValue)
                     running += qty
-                    if causal == nil && running > line.qty { causal = f.created }
+                    if causal == nil && running > line.qty { causal = fulfillments.values[p].created }
                 }
                 guard running > line.qty, let causal else { continue }
                 var finding = Finding(kind: .doubleShipment, severity: .critical,
