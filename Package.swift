@@ -35,6 +35,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // glibc's malloc.h: reconcile hands memory freed by replay back before the diff.
+        .systemLibrary(name: "CMalloc"),
         // The pure core: event model, strict JSON, validation, replay, findings.
         .target(name: "TallyCore", swiftSettings: strict),
         // The one SQLite boundary.
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallyJournal", "TallyStore", "TallyReports", "TallyServer", "TallyFiles",
+                "TallyCore", "TallyJournal", "TallyStore", "TallyReports", "TallyServer", "TallyFiles", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -135,6 +136,9 @@ struct ReconcileRun {
             ? (events: Int64(truth.applied), lastSeq: truth.maxSeq)
             : try Timings.measure("counts") { () throws(CLIFailure) in try guarded { try journal.counts() } }
         let store = try Timings.measure("wait for store") { () throws(CLIFailure) in try pending.wait() }
+        // What replay freed (its event batches, the reader thread's strings) goes back to the
+        // system before the diff, whose findings make the run's peak: 28 MiB less at 10M events.
+        _ = malloc_trim(0)
         let findings = Timings.measure("diff") { Reconciler.findings(truth: truth, store: store.facts, markers: resolved.phases, fork: onAnotherThread) }
         let match = store.digest.flatMap { digest in markers.snapshots.first { $0.storeDigest == digest }?.snapshotID }
         let report = ReconcileReport(
