@@ -45,7 +45,7 @@ func serverSingleEventAppends(lines: ArraySlice<String>, path: String) throws ->
     }
     let seconds = now() - start
     let walBytes = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-    print(String(format: "  WAL file after the run: %.1f MiB", Double(walBytes) / 1_048_576))
+    print(String(format: "  WAL file after serve's run: %.1f MiB", Double(walBytes) / 1_048_576))
     let open = journal.activeStatements + checkpointer.activeStatements
     if !open.isEmpty { print("  statements left open (they keep the WAL from starting over): \(open)") }
     committer.stop()
