@@ -18,7 +18,11 @@ extension Journal {
     ///
     /// Two threads: one steps SQLite and decodes each row's `replay` record (on a
     /// read-only connection of its own), the other applies them to `Truth`.
-    public func replay(asOf: Timestamp? = nil, throughSeq: Int64? = nil, useCheckpoints: Bool = true) throws -> Truth {
+    ///
+    /// `progress` hears, on the calling thread, how many events have been applied and how
+    /// many there are at most (the journal's count; nil when it does not keep counts).
+    public func replay(asOf: Timestamp? = nil, throughSeq: Int64? = nil, useCheckpoints: Bool = true,
+                       progress: (_ applied: Int, _ total: Int?) -> Void = { _, _ in }) throws -> Truth {
         let start = useCheckpoints ? try wrap { () throws(SQLiteError) in try usableCheckpoint(asOf: asOf, throughSeq: throughSeq) } : nil
         let pruned = try wrap { () throws(SQLiteError) in try storedPruneAnchor() }
         if let pruned, readArchives.isEmpty, (start?.info.headSeq ?? 0) < pruned.throughSeq {
@@ -82,16 +86,22 @@ extension Journal {
         }
         defer { handoff.cancelAndWait() }
         var truth = start?.truth ?? Truth()
+        let counts = try? typeCounts()
         // Sized up front when the journal keeps its counts (as of a time, an upper bound).
-        if start == nil, let counts = try? typeCounts() {
+        if start == nil, let counts {
             truth.reserve(orders: Int(counts[.orderPlaced] ?? 0), fulfillments: Int(counts[.fulfillmentCreated] ?? 0),
                           refunds: Int(counts[.orderRefunded] ?? 0))
         }
+        // The events to apply: the journal's count less those a checkpoint already holds.
+        let total = counts.map { Int($0.values.reduce(0, +)) - (start?.truth.applied ?? 0) }
+        var applied = 0
         while true {
             switch handoff.take() {
             case .events(let events):
                 // By index: each event is borrowed from the batch, not copied (a copy retains its strings).
                 for i in events.indices { truth.apply(events[i]) }
+                applied += events.count
+                progress(applied, total)
             case .end:
                 try wrap { () throws(SQLiteError) in
                     let find = try connection.prepare("SELECT id FROM events WHERE seq = ?")

@@ -83,7 +83,10 @@ public final class Journal {
     }
 
     /// Opens an existing journal. `readOnly` never writes (verify, stats, reconcile).
-    public static func open(at path: String, readOnly: Bool = false, clock: any JournalClock = SystemClock()) throws(JournalError) -> Journal {
+    /// `notice` hears about long one-time work before it starts (an older journal's new
+    /// index: about 2 s per million events).
+    public static func open(at path: String, readOnly: Bool = false, clock: any JournalClock = SystemClock(),
+                            notice: (String) -> Void = { _ in }) throws(JournalError) -> Journal {
         guard access(path, F_OK) == 0 else { throw .notFound(path: path) }
         let connection: Connection
         do throws(SQLiteError) {
@@ -96,7 +99,12 @@ public final class Journal {
         try journal.checkFormat()
         if !readOnly {
             // Indexes added since the journal was created (every statement is IF NOT EXISTS).
-            try journal.wrap { () throws(SQLiteError) in try connection.execute(Schema.create) }
+            try journal.wrap { () throws(SQLiteError) in
+                if try connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'events_replay'") == .integer(0) {
+                    notice("building the replay index of \(path), once (journals written before it replay more slowly without it; about 2 s per million events)")
+                }
+                try connection.execute(Schema.create)
+            }
             try journal.completeTypeCounts()
         }
         try journal.loadIDKeyScheme()

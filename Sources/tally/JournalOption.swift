@@ -29,7 +29,11 @@ struct JournalOption: ParsableArguments {
 
     func open(readOnly: Bool) throws(CLIFailure) -> Journal {
         let path = try existingPath()
-        do throws(JournalError) { return try Journal.open(at: path, readOnly: readOnly, clock: JournalOption.clock) } catch { throw CLIFailure.from(error) }
+        do throws(JournalError) {
+            return try Journal.open(at: path, readOnly: readOnly, clock: JournalOption.clock) { Output.error("tally: " + $0) }
+        } catch {
+            throw CLIFailure.from(error)
+        }
     }
 
     /// The journal's clock: the system clock, or `$TALLY_CLOCK` (an RFC 3339 instant) for

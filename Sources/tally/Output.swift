@@ -71,7 +71,7 @@ enum Output {
     /// A one-line progress display on stderr, only when stderr is a terminal.
     struct Progress {
         let enabled = Output.stderrIsTerminal
-        let total: Int?
+        var total: Int?
         /// Counts items (events, rows) instead of bytes.
         let items: Bool
         var lastShown = 0

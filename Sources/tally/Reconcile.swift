@@ -128,7 +128,17 @@ struct ReconcileRun {
         } catch {
             throw .usage("tally: --snapshot: " + error.message)
         }
-        let truth = try Timings.measure("replay") { () throws(CLIFailure) in try guarded { try journal.replay(asOf: asOf.flatMap(Timestamp.parse)) } }
+        // A progress line on a terminal: 10M events take several seconds.
+        var progress = Output.Progress(total: nil, items: true)
+        let truth = try Timings.measure("replay") { () throws(CLIFailure) in
+            try guarded {
+                try journal.replay(asOf: asOf.flatMap(Timestamp.parse)) { applied, total in
+                    if let total { progress.total = max(total, applied) }
+                    progress.show(applied, "replaying the journal (the store is read meanwhile)")
+                }
+            }
+        }
+        progress.finish()
         // When replay applied every event (always without --as-of; also when the as-of time is
         // past the newest event), its count is the journal's: no second scan.
         let head = try guarded { try journal.head() }.seq

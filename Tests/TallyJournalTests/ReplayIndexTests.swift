@@ -42,12 +42,33 @@ struct ReplayIndexTests {
         #expect(TruthCodec.encode(try reader.replay(useCheckpoints: false)) == expected)
         #expect(try !indexes(path).contains("events_replay"), "a read-only open changes nothing")
 
-        let writer = try Journal.open(at: path)
+        var notices: [String] = []
+        let writer = try Journal.open(at: path) { notices.append($0) }
+        #expect(notices.count == 1 && notices.first?.contains("building the replay index") == true, "\(notices)")
         let after = try indexes(path)
         #expect(after.contains("events_replay") && !after.contains("events_by_time"))
         #expect(TruthCodec.encode(try writer.replay(useCheckpoints: false)) == expected)
         #expect(try plan(path) == "SCAN events USING COVERING INDEX events_replay")
         #expect(try writer.verify().firstBadSeq == nil)
+        notices = []
+        _ = try Journal.open(at: path) { notices.append($0) }
+        #expect(notices.isEmpty, "a journal with the index is opened without a notice")
+        dir.remove()
+    }
+
+    @Test("replay reports its progress: events applied so far, rising, up to the journal's count")
+    func progress() throws {
+        let journal = try Journal.create(at: dir.file("progress.journal"))
+        let lines = (0..<10_000).map { i in
+            priceLine("p\(i)", price: 100 + i, at: Timestamp(microseconds: 1_795_000_000_000_000 + Int64(i) * 1_000_000).rfc3339)
+        }
+        try append(journal, lines.joined(separator: "\n"), batchSize: 2_500)
+        var reports: [(Int, Int?)] = []
+        let truth = try journal.replay(useCheckpoints: false) { reports.append(($0, $1)) }
+        #expect(truth.applied == 10_000)
+        #expect(reports.count >= 2, "one report per batch of the reader")
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(reports.last?.0 == 10_000 && reports.allSatisfy { $0.1 == 10_000 })
         dir.remove()
     }
 }
