@@ -19,9 +19,13 @@ extension Journal {
     /// Two threads: one steps SQLite and decodes each row's `replay` record (on a
     /// read-only connection of its own), the other applies them to `Truth`.
     ///
+    /// `started` is called once the starting state is in memory (a checkpoint decoded, its
+    /// encoded state freed), before the events after it are read: work to run alongside the
+    /// events (reconcile's store read) starts then, so that the two do not peak together.
     /// `progress` hears, on the calling thread, how many events have been applied and how
     /// many there are at most (the journal's count; nil when it does not keep counts).
     public func replay(asOf: Timestamp? = nil, throughSeq: Int64? = nil, useCheckpoints: Bool = true,
+                       started: () -> Void = {},
                        progress: (_ applied: Int, _ total: Int?) -> Void = { _, _ in }) throws -> Truth {
         let start = useCheckpoints ? try wrap { () throws(SQLiteError) in try usableCheckpoint(asOf: asOf, throughSeq: throughSeq) } : nil
         let pruned = try wrap { () throws(SQLiteError) in try storedPruneAnchor() }
@@ -29,6 +33,7 @@ extension Journal {
             throw JournalError.needsArchives(path: path, detail: try prunedReplayReason(pruned, asOf: asOf, throughSeq: throughSeq))
         }
         lastReplayCheckpoint = start?.info
+        started()
         let archives = readArchives
         enum Chunk: Sendable {
             case events([ReplayEvent])

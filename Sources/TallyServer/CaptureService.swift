@@ -31,7 +31,7 @@ public final class CaptureService: Sendable {
         self.settings = settings
         self.clock = clock
         self.logger = logger
-        let writer = try Journal.open(at: settings.journalPath, clock: clock)
+        let writer = try Journal.open(at: settings.journalPath, clock: clock) { logger.notice("\($0)") }
         let readJournal = try Journal.open(at: settings.journalPath, readOnly: true, clock: clock)
         let metrics = Metrics(headSeq: try readJournal.head().seq, lastEventBySource: try readJournal.lastEventBySource())
         self.metrics = metrics

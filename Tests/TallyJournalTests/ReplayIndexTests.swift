@@ -56,7 +56,7 @@ struct ReplayIndexTests {
         dir.remove()
     }
 
-    @Test("replay reports its progress: events applied so far, rising, up to the journal's count")
+    @Test("replay says when it has its starting state, then reports its progress: events applied so far, rising, up to the journal's count")
     func progress() throws {
         let journal = try Journal.create(at: dir.file("progress.journal"))
         let lines = (0..<10_000).map { i in
@@ -64,7 +64,10 @@ struct ReplayIndexTests {
         }
         try append(journal, lines.joined(separator: "\n"), batchSize: 2_500)
         var reports: [(Int, Int?)] = []
-        let truth = try journal.replay(useCheckpoints: false) { reports.append(($0, $1)) }
+        var startedBeforeProgress = 0
+        let truth = try journal.replay(useCheckpoints: false, started: { startedBeforeProgress += reports.isEmpty ? 1 : 100 },
+                                       progress: { reports.append(($0, $1)) })
+        #expect(startedBeforeProgress == 1, "started is called once, before any progress")
         #expect(truth.applied == 10_000)
         #expect(reports.count >= 2, "one report per batch of the reader")
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 < $1.0 })
