@@ -78,7 +78,10 @@ struct StoreDigestWriter {
     init() { hasher.begin() }
 
     mutating func field(_ s: String?) {
-        if let s { buffer.append(0x01); buffer.append(contentsOf: s.utf8) } else { buffer.append(0x00) }
+        guard var s else { buffer.append(0x00); buffer.append(0x1F); return }
+        buffer.append(0x01)
+        // A native string's UTF-8 is contiguous: copied in one go, not scalar by scalar.
+        s.withUTF8 { buffer.append(contentsOf: $0) }
         buffer.append(0x1F)
     }
 
@@ -89,7 +92,24 @@ struct StoreDigestWriter {
         buffer.append(0x01); buffer.append(contentsOf: bytes); buffer.append(0x1F)
     }
 
-    mutating func int(_ v: Int64?) { field(v.map { String($0) }) }
+    /// An integer as its decimal text (`String(v)`'s bytes), written without making the String.
+    mutating func int(_ v: Int64?) {
+        guard let v else { field(nil); return }
+        buffer.append(0x01)
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var end = raw.count
+            repeat {
+                end -= 1
+                raw[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            buffer.append(contentsOf: raw[end...])
+        }
+        buffer.append(0x1F)
+    }
 
     mutating func row() {
         buffer.append(0x1E)
