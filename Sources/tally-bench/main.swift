@@ -10,6 +10,7 @@ import TallyTestSupport
 //   tally-bench ingest [--rows N] [--dir DIR]
 //   tally-bench archive [--events N] [--dir DIR]
 //   tally-bench checkpoints [--events N] [--padding N] [--dir DIR]
+//   tally-bench reconcile [--events N] [--dir DIR] [--checkpointed]
 //   tally-bench store --store S
 
 func now() -> Double {
