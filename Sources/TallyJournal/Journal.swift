@@ -100,7 +100,7 @@ public final class Journal {
         if !readOnly {
             // Indexes added since the journal was created (every statement is IF NOT EXISTS).
             try journal.wrap { () throws(SQLiteError) in
-                if try connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'events_replay'") == .integer(0) {
+                if try connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = '\(Schema.replayIndex)'") == .integer(0) {
                     notice("building the replay index of \(path), once (journals written before it replay more slowly without it; about 2 s per million events)")
                 }
                 try connection.execute(Schema.create)

@@ -19,9 +19,6 @@ struct FactsReader {
     /// The fulfillment or refund whose lines are arriving, and whether the store has it.
     private var parent: (id: String, exists: Bool)?
 
-    static let orderStatuses = ["open", "cancelled"]
-    static let fulfillmentStatuses = ["success", "cancelled"]
-
     init(digest: Bool) { self.digest = digest ? StoreDigestWriter() : nil }
 
     mutating func startTable(_ name: String) {
@@ -49,7 +46,7 @@ struct FactsReader {
             let id = try text(row, 0, hashing)
             try check(row, 1, required: true, hashing); try check(row, 2, required: true, hashing)
             try check(row, 3, required: true, hashing)
-            let status = try oneOf(row, 4, Self.orderStatuses, hashing)
+            let status = try oneOf(row, 4, StoreRecord.orderStatuses, hashing)
             let total = try int(row, 5, hashing)
             try check(row, 6, required: false, hashing)
             facts.addOrder(OrderID(id), status: status, total: total)
@@ -57,7 +54,7 @@ struct FactsReader {
             let id = try row.text(0)
             if linesOf?.id != id {
                 flushLines()
-                linesOf = (id, facts.position(of: OrderID(id)))
+                linesOf = (id, facts.orders.index(forKey: OrderID(id)))
             }
             // A line without its order is checked, then left out (of the digest too).
             let kept = linesOf?.position != nil
@@ -71,7 +68,7 @@ struct FactsReader {
         case "fulfillments":
             let id = try text(row, 0, hashing)
             try check(row, 1, required: true, hashing); try check(row, 2, required: true, hashing)
-            let status = try oneOf(row, 3, Self.fulfillmentStatuses, hashing)
+            let status = try oneOf(row, 3, StoreRecord.fulfillmentStatuses, hashing)
             try check(row, 4, required: false, hashing); try check(row, 5, required: false, hashing)
             try check(row, 6, required: true, hashing)
             facts.addFulfillment(FulfillmentID(id), status: status)
@@ -110,10 +107,10 @@ struct FactsReader {
         if hashing { digest!.row() }
     }
 
-    /// A fulfillment or refund line: reads its parent's id and whether the store has that
-    /// parent (looked up once per parent: lines arrive grouped), and hashes the id if so.
     private enum Parent { case fulfillment, refund }
 
+    /// A fulfillment or refund line: reads its parent's id and whether the store has that
+    /// parent (looked up once per parent: lines arrive grouped), and hashes the id if so.
     private mutating func parentRow(_ row: SQLiteStoreReader.Row, of kind: Parent) throws(StoreError) -> Bool {
         let id = try row.text(0)
         if parent?.id != id {
@@ -156,7 +153,7 @@ struct FactsReader {
         case .text:
             if hashing { statement.withTextBytes(index) { digest!.field(utf8: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) } }
         case .integer:
-            if hashing { digest!.field(String(statement.int64(index))) }
+            if hashing { digest!.int(statement.int64(index)) }
         case .null:
             if required { _ = try row.text(column) }
             if hashing { digest!.field(nil) }

@@ -34,7 +34,7 @@ extension OrderExportReader {
         let o = try r.object(value, "the order")
         var order = ExportedOrder(
             orderID: try r.string(o, "order_id"), placedAt: try r.time(o, "placed_at"), location: try r.string(o, "location"),
-            currency: try r.string(o, "currency"), status: try r.oneOf(o, "status", ["open", "cancelled"]),
+            currency: try r.string(o, "currency"), status: try r.oneOf(o, "status", StoreRecord.orderStatuses),
             cancelledAt: try r.optionalTime(o, "cancelled_at"), total: try r.int(o, "total"),
             customerEmail: try r.optionalString(o, "customer_email"), lines: [], origin: file, line: line)
         for (i, l) in try r.array(o, "lines").enumerated() {
@@ -48,7 +48,7 @@ extension OrderExportReader {
             let x = try r.object(f, at)
             var fulfillment = ExportedOrder.Fulfillment(
                 id: try r.string(x, "fulfillment_id", in: at), location: try r.string(x, "location", in: at),
-                status: try r.oneOf(x, "status", ["success", "cancelled"], in: at), carrier: try r.optionalString(x, "carrier", in: at),
+                status: try r.oneOf(x, "status", StoreRecord.fulfillmentStatuses, in: at), carrier: try r.optionalString(x, "carrier", in: at),
                 trackingNumber: try r.optionalString(x, "tracking_number", in: at), createdAt: try r.time(x, "created_at", in: at),
                 lines: [], origin: file, line: line)
             for (j, l) in try r.array(x, "lines", in: at).enumerated() {

@@ -78,6 +78,10 @@ extension StoreRow {
 
 /// One store row, parsed and checked: every column, whether or not reconcile compares it.
 enum StoreRecord {
+    /// The statuses the canonical schema allows (its CHECK constraints).
+    static let orderStatuses = ["open", "cancelled"]
+    static let fulfillmentStatuses = ["success", "cancelled"]
+
     case product(SKU, StoreSnapshot.Product)
     case inventory(StockKey, Int64)
     case discount(DiscountCode, StoreSnapshot.Discount)
@@ -102,14 +106,14 @@ enum StoreRecord {
                 endsAt: try row.optionalTimestamp(5), usageLimit: try row.optionalInt(6)))
         case "orders":
             return .order(OrderID(try row.text(0)), .init(placedAt: try row.text(1), location: try row.text(2), currency: try row.text(3),
-                                                          status: try row.oneOf(4, ["open", "cancelled"]), total: try row.int(5),
+                                                          status: try row.oneOf(4, orderStatuses), total: try row.int(5),
                                                           customerEmail: try row.optionalText(6), lines: []))
         case "order_lines":
             return .orderLine(OrderID(try row.text(0)), OrderLine(lineID: LineID(try row.text(1)), sku: SKU(try row.text(2)), qty: try row.int(3),
                                                                   unitPrice: try row.int(4), discount: try row.optionalInt(5) ?? 0))
         case "fulfillments":
             return .fulfillment(FulfillmentID(try row.text(0)), .init(orderID: try row.text(1), location: try row.text(2),
-                                                                      status: try row.oneOf(3, ["success", "cancelled"]), carrier: try row.optionalText(4),
+                                                                      status: try row.oneOf(3, fulfillmentStatuses), carrier: try row.optionalText(4),
                                                                       trackingNumber: try row.optionalText(5), createdAt: try row.text(6), lines: []))
         case "fulfillment_lines":
             return .fulfillmentLine(FulfillmentID(try row.text(0)), FulfillmentLine(lineID: LineID(try row.text(1)), qty: try row.int(2)))

@@ -95,7 +95,7 @@ func spawnQuietly(_ argv: [String]) -> Int32 { spawn(argv).status }
 /// the parent's high-water mark into a vfork child's exec), and the benchmarks hold large
 /// inputs and reports. GNU time forks its child, whose mark starts from time's own size.
 func spawn(_ argv: [String], stdout: String? = "/dev/null") -> (status: Int32, seconds: Double, peakMiB: Double) {
-    let timeFile = NSTemporaryDirectory() + "/tally-bench-\(getpid()).time"
+    let timeFile = NSTemporaryDirectory() + "tally-bench-\(getpid()).time"
     guard access("/usr/bin/time", X_OK) == 0 else { return spawnMeasuredByWait4(argv, stdout: stdout) }
     unlink(timeFile)
     let r = spawnMeasuredByWait4(["/usr/bin/time", "-f", "%M", "-o", timeFile] + argv, stdout: stdout)

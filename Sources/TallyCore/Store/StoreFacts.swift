@@ -49,9 +49,6 @@ public struct StoreFacts: Sendable {
         if !inserted { orders.values[position].status = status; orders.values[position].total = total }
     }
 
-    /// The position of an order (for `setLines(at:_:)`), nil when the store has no such order.
-    public func position(of id: OrderID) -> Int? { orders.index(forKey: id) }
-
     /// Gives `id` these lines; false when the store has no such order (the lines are dropped).
     @discardableResult
     public mutating func setLines(of id: OrderID, _ lines: [OrderLine]) -> Bool {
@@ -60,7 +57,7 @@ public struct StoreFacts: Sendable {
         return true
     }
 
-    /// Gives the order at `position` (from `position(of:)`) these lines, packed straight
+    /// Gives the order at `position` (`orders.index(forKey:)`) these lines, packed straight
     /// into the shared buffer (no buffer of their own on the way).
     public mutating func setLines(at position: Int, _ lines: [OrderLine]) {
         var writer = Packing.Writer()
