@@ -70,45 +70,75 @@ public struct AppendRunner {
         try write(from: handoff, into: &summary, progress: progress)
     }
 
-    /// The writer's side of a pipeline: appends each batch as it comes, until the end.
+    /// The writer's side of a pipeline: appends each transaction's parts as they come, until the end.
     private func write(from handoff: Handoff<Chunk>, into summary: inout AppendSummary, progress: ((Int) -> Void)?) throws {
+        var next = handoff.take()
         while true {
-            switch handoff.take() {
-            case .batch(let items, let done):
-                summary.add(try journal.append(items))
-                progress?(done)
-            case .end:
-                return
-            case .failed(let error):
-                throw error
+            switch next {
+            case .end: return
+            case .failed(let error): throw error
+            case .batch: break
             }
+            var first: Chunk? = next
+            var bytesRead = 0
+            var committing = false, ended = false
+            try journal.append(parts: { () throws -> [AppendItem]? in
+                guard !committing else { return nil }
+                let chunk = first ?? handoff.take()
+                first = nil
+                switch chunk {
+                case .batch(let items, let read, let commit):
+                    bytesRead = read
+                    committing = commit
+                    return items
+                case .end:
+                    ended = true
+                    return nil
+                case .failed(let error):
+                    throw error
+                }
+            }, outcomes: { summary.add($0) })
+            progress?(bytesRead)
+            if ended { return }
+            next = handoff.take()
         }
     }
 
     /// Batches decoded ahead of the writer.
     public static let pipelineDepth = 2
 
+    /// Items handed from the reader to the writer at a time: a transaction's batch goes over
+    /// in parts of this size, so that memory holds a few parts instead of a few batches
+    /// (10,000 order events with their raw lines are about 9 MB).
+    static let partItems = 1_000
+
     enum Chunk: Sendable {
-        case batch([AppendItem], bytesRead: Int)
+        /// `commit`: the last part of a transaction's batch.
+        case batch([AppendItem], bytesRead: Int, commit: Bool)
         case end
         case failed(any Error)
     }
 
-    /// Runs on the reader thread: reads, decodes and hands over batches.
+    /// Runs on the reader thread: reads, decodes and hands over batches in parts.
     static func produce(fd: Int32, name: String, batchSize: Int, into handoff: Handoff<Chunk>) {
         let reader = NDJSONReader(fd: fd, name: name)
-        var batch: [AppendItem] = []
-        batch.reserveCapacity(batchSize)
+        let partSize = min(batchSize, partItems)
+        var part: [AppendItem] = []
+        part.reserveCapacity(partSize)
+        var inBatch = 0
         struct Cancelled: Error {}
         do {
             try reader.forEachLine { line in
-                batch.append(AppendRunner.item(line, name: name))
-                if batch.count >= batchSize {
-                    guard handoff.put(.batch(batch, bytesRead: reader.bytesRead)) else { throw Cancelled() }
-                    batch.removeAll(keepingCapacity: true)
+                part.append(AppendRunner.item(line, name: name))
+                inBatch += 1
+                if part.count >= partSize || inBatch >= batchSize {
+                    let commit = inBatch >= batchSize
+                    guard handoff.put(.batch(part, bytesRead: reader.bytesRead, commit: commit)) else { throw Cancelled() }
+                    part.removeAll(keepingCapacity: true)
+                    if commit { inBatch = 0 }
                 }
             }
-            if !batch.isEmpty { handoff.put(.batch(batch, bytesRead: reader.bytesRead)) }
+            if inBatch > 0 { handoff.put(.batch(part, bytesRead: reader.bytesRead, commit: true)) }
             handoff.put(.end)
         } catch is Cancelled {
             return
@@ -174,7 +204,7 @@ public struct AppendRunner {
                     while open && index < derived.endIndex {
                         let end = min(index + batchSize, derived.endIndex)
                         done += end - index
-                        open = handoff.put(.batch(AppendRunner.items(derived[index..<end]), bytesRead: done))
+                        open = handoff.put(.batch(AppendRunner.items(derived[index..<end]), bytesRead: done, commit: true))
                         index = end
                     }
                     return open

@@ -40,6 +40,32 @@ extension Journal {
         }
     }
 
+    /// Appends, in one durable transaction, the parts `next` hands over until it returns nil:
+    /// the same as `append` of all of them at once, without holding them all at once.
+    /// `outcomes` gets each part's outcomes. If `next` throws, nothing of the transaction lands.
+    func append(parts next: () throws -> [AppendItem]?, outcomes: ([AppendOutcome]) -> Void) throws {
+        var failure: (any Error)?
+        do {
+            try wrap { () throws(SQLiteError) in
+                try connection.transaction { () throws(SQLiteError) in
+                    var cursor = try chainCursor()
+                    while true {
+                        let part: [AppendItem]?
+                        do { part = try next() } catch {
+                            failure = error
+                            throw SQLiteError(extendedCode: 4 /* SQLITE_ABORT */, message: "input failed", sql: nil)  // rolls back
+                        }
+                        guard let part else { break }
+                        outcomes(try appendItems(part, cursor: &cursor))
+                    }
+                    try finishChain(cursor)
+                }
+            }
+        } catch {
+            throw failure ?? error
+        }
+    }
+
     /// The chain's head as the transaction found it, then as it grows.
     struct ChainCursor {
         var seq: Int64 = 0

@@ -63,4 +63,25 @@ struct ReplayRecordTests {
         #expect(truth.replayFindings == expected.replayFindings)
         #expect(truth.applied == 2000)
     }
+
+    @Test("the SKU index catch-up gives the same rows whether it sorts them in one chunk or in many")
+    func orderSKUChunks() throws {
+        let dir = TempDirectory("order-skus")
+        defer { dir.remove() }
+        var history = SyntheticHistory(seed: 9, skuCount: 40)
+        let text = (0..<3000).map { _ in history.next() }.joined(separator: "\n")
+        func rows(chunkRows: Int) throws -> [String] {
+            let journal = try Journal.create(at: dir.file("j\(chunkRows).journal"))
+            _ = try append(journal, text)
+            try journal.indexOrderSKUs(chunkRows: chunkRows)
+            var out: [String] = []
+            let s = try journal.connection.prepare("SELECT sku, occurred_us, seq FROM order_skus ORDER BY sku, occurred_us, seq")
+            while try s.step() { out.append("\(s.text(0)) \(s.int64(1)) \(s.int64(2))") }
+            return out
+        }
+        let whole = try rows(chunkRows: 1 << 20)
+        #expect(whole.count > 1000)
+        #expect(try rows(chunkRows: 7) == whole)
+        #expect(try rows(chunkRows: 1) == whole)
+    }
 }
