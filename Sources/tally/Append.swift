@@ -24,6 +24,11 @@ struct Append: ParsableCommand {
     @Option(help: ArgumentHelp("Events per transaction (1 to \(AppendRunner.batchSizeMax)).", valueName: "N"))
     var batchSize: Int = AppendRunner.batchSizeDefault
 
+    @Flag(name: .customLong("no-checkpoint"), help: ArgumentHelp(
+        "Do not write the checkpoint that is due every [checkpoints] every events.",
+        discussion: "Writing it replays the journal, so its memory follows the store's state (about 1 KiB an order), not the input: for a large backfill, append with this flag and run tally checkpoint later."))
+    var noCheckpoint = false
+
     @Argument(help: ArgumentHelp("NDJSON files to append; - for standard input.", valueName: "FILE"))
     var files: [String]
 
@@ -55,7 +60,7 @@ struct Append: ParsableCommand {
         }
         try journal.finishAppending()
         do {
-            if let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
+            if !noCheckpoint, let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
                 Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
             }
         } catch JournalError.needsArchives(_, let detail) {

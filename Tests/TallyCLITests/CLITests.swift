@@ -57,6 +57,30 @@ struct CLITests {
         dir.remove()
     }
 
+    @Test("append writes the checkpoint due every [checkpoints] every events; --no-checkpoint leaves it for later")
+    func appendCheckpoint() throws {
+        let config = dir.write("[checkpoints]\nevery = 10\n", to: "every.toml")
+        let valid = fixturesPath + "/events/valid.ndjson"
+        func listed(_ journal: String) throws -> [[String: Any]] {
+            let list = try runTally(["checkpoint", "--journal", journal, "--list", "--format", "json"])
+            #expect(list.status == 0, "\(list.stderr)")
+            return try #require((try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8))) as? [[String: Any]], "\(list.stdout)")
+        }
+        _ = try runTally(["init", "--journal", journal])
+        let due = try runTally(["append", "--journal", journal, "--config", config, valid])
+        #expect(due.status == 0 && due.stderr.contains("tally: checkpoint written at seq 13"), "\(due.stderr)")
+        #expect(try listed(journal).map { $0["head_seq"] as? Int } == [13])
+
+        let lean = dir.file("lean.journal")
+        _ = try runTally(["init", "--journal", lean])
+        let skipped = try runTally(["append", "--journal", lean, "--config", config, "--no-checkpoint", valid])
+        #expect(skipped.status == 0 && skipped.stdout == "appended 13, duplicates 0, rejected 0\n" && skipped.stderr == "", "\(skipped.stderr)")
+        #expect(try listed(lean).isEmpty)
+        #expect(try runTally(["checkpoint", "--journal", lean]).status == 0)
+        #expect(try listed(lean).map { $0["head_seq"] as? Int } == [13])
+        dir.remove()
+    }
+
     @Test("the journal comes from TALLY_JOURNAL or ./tally.journal when --journal is left out")
     func journalResolution() throws {
         let viaEnv = try runTally(["init"], environment: ["TALLY_JOURNAL": journal])
