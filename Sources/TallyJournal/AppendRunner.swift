@@ -84,7 +84,9 @@ public struct AppendRunner {
             var committing = false, ended = false
             try journal.append(parts: { () throws -> [AppendItem]? in
                 guard !committing else { return nil }
-                let chunk = first ?? handoff.take()
+                // Never hold the write lock waiting for input (a slow pipe, another writer
+                // waiting on this journal): commit what is in when the next part is not ready.
+                guard let chunk = first ?? handoff.take(waitingAtMost: AppendRunner.partWaitMilliseconds) else { return nil }
                 first = nil
                 switch chunk {
                 case .batch(let items, let read, let commit):
@@ -98,7 +100,7 @@ public struct AppendRunner {
                     throw error
                 }
             }, outcomes: { summary.add($0) })
-            progress?(bytesRead)
+            if bytesRead > 0 { progress?(bytesRead) }
             if ended { return }
             next = handoff.take()
         }
@@ -111,6 +113,9 @@ public struct AppendRunner {
     /// in parts of this size, so that memory holds a few parts instead of a few batches
     /// (10,000 order events with their raw lines are about 9 MB).
     static let partItems = 1_000
+
+    /// How long a transaction waits for the reader's next part before it commits what it has.
+    static let partWaitMilliseconds = 20
 
     enum Chunk: Sendable {
         /// `commit`: the last part of a transaction's batch.

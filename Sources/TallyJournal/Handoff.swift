@@ -39,6 +39,16 @@ final class Handoff<Item: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// Consumer side: an item if one is ready within `milliseconds`, nil otherwise.
+    func take(waitingAtMost milliseconds: Int) -> Item? {
+        guard ready.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
+        lock.wait()
+        let item = queue.removeFirst()
+        lock.signal()
+        free.signal()
+        return item
+    }
+
     /// Runs `body` as the producer on another thread; `finish` is signalled when it returns.
     func startProducer(_ body: @escaping @Sendable (Handoff<Item>) -> Void) {
         DispatchQueue.global().async {
