@@ -4,7 +4,7 @@ import TallyJournal
 import TallyTestSupport
 
 // tally-bench: release-build benchmarks that print rates. Not unit tests.
-//   tally-bench append [--events N] [--ids sequential|random] [--single N]
+//   tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches 10000,100]
 //   tally-bench decode [--events N]
 //   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
 //   tally-bench ingest [--rows N] [--dir DIR]
@@ -69,6 +69,20 @@ func fdatasyncRate(dir: String, pages: Int = 1, append: Bool = false, seconds: D
     return Double(n) / (now() - start)
 }
 
+/// Runs `bench/naive_ingest.py` (from the working directory: the repository's top) on `file`
+/// and returns its events/s, or nil when the script or python3 is not there.
+func naivePythonIngest(_ file: String) -> Double? {
+    let script = FileManager.default.currentDirectoryPath + "/bench/naive_ingest.py"
+    guard FileManager.default.fileExists(atPath: script) else { return nil }
+    let out = NSTemporaryDirectory() + "tally-bench-python-\(getpid()).txt"
+    defer { unlink(out) }
+    guard spawn(["/usr/bin/env", "python3", script, file], stdout: out).status == 0,
+          let text = try? String(contentsOfFile: out, encoding: .utf8) else { return nil }
+    // "naive Python ingest (...): 75178 events/s  (...)"
+    guard let range = text.range(of: "):") else { return nil }
+    return Double(text[range.upperBound...].split(separator: " ").first ?? "")
+}
+
 func appendBenchmark() throws {
     let count = Int(option("--events", "1000000"))!
     let singleCount = Int(option("--single", "3000"))!
@@ -88,7 +102,8 @@ func appendBenchmark() throws {
                  fdatasyncRate(dir: dir.path, pages: 13, append: true)))
 
     var results: [(String, Double)] = []
-    for batch in [10_000, 100] {
+    let batches = option("--batches", "10000,100").split(separator: ",").compactMap { Int($0) }
+    for batch in batches {
         let path = dir.file("batch\(batch).journal")
         let journal = try Journal.create(at: path)
         var summary = AppendSummary()
@@ -126,8 +141,16 @@ func appendBenchmark() throws {
     for (name, r) in results {
         print(String(format: "  tally append %@ / bare insert:            %9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / bareRate))
     }
-    // Verify of the batch-10000 journal.
-    let journal = try Journal.open(at: dir.file("batch10000.journal"), readOnly: true)
+    // The naive Python ingest of the same file, in the same run (the machine's speed moves by
+    // a third from hour to hour, so only figures from one run compare).
+    if let pythonRate = naivePythonIngest(file) {
+        print("naive Python ingest (bench/naive_ingest.py):  \(String(format: "%9.0f events/s", pythonRate))")
+        for (name, r) in results {
+            print(String(format: "  tally append %@ / naive Python:           %9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / pythonRate))
+        }
+    }
+    // Verify of the first batch size's journal.
+    let journal = try Journal.open(at: dir.file("batch\(batches.first ?? 10_000).journal"), readOnly: true)
     let start = now()
     let report = try journal.verify()
     precondition(report.isIntact)
@@ -208,6 +231,6 @@ case "archive": try archiveBenchmark()
 case "checkpoints": try checkpointBenchmark()
 case "store": try storeBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--dir DIR] | store --store S")
+    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--dir DIR] | store --store S")
     exit(2)
 }
