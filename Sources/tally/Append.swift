@@ -60,7 +60,11 @@ struct Append: ParsableCommand {
         }
         try journal.finishAppending()
         do {
-            if !noCheckpoint, let checkpoint = try journal.checkpointIfDue(every: try configOption.load().checkpointEvery) {
+            let every = try configOption.load().checkpointEvery
+            if !noCheckpoint, let checkpoint = try journal.checkpointIfDue(every: every, starting: { since in
+                // The replay takes a while and memory that follows the state: say so on a terminal.
+                Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")
+            }) {
                 Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
             }
         } catch JournalError.needsArchives(_, let detail) {
