@@ -58,13 +58,20 @@ struct Append: ParsableCommand {
             }
             progress.finish()
         }
+        // Seconds per million events appended (3.6M: 13.5 s): say what is going on.
+        let long = summary.appended >= 100_000
+        if long { Output.step("tally: bringing the order SKU index up to date ...") }
         try journal.finishAppending()
+        if long { Output.clearStep() }
         do {
             let every = try configOption.load().checkpointEvery
+            var progress = Output.ReplayProgress("replaying the journal for the checkpoint")
+            defer { progress.finish() }
             if !noCheckpoint, let checkpoint = try journal.checkpointIfDue(every: every, starting: { since in
                 // The replay takes a while and memory that follows the state: say so on a terminal.
                 Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")
-            }) {
+            }, progress: { progress.show($0, $1) }) {
+                progress.finish()
                 Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
             }
         } catch JournalError.needsArchives(_, let detail) {

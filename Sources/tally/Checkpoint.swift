@@ -30,7 +30,10 @@ struct Checkpoint: ParsableCommand {
             // A pruned journal whose pinned checkpoint a late event made unusable: truth is
             // replayed through the archives once, and the new checkpoint serves from then on.
             try archivesOption.attach(to: journal, note: false)
-            guard let written = try guarded({ try journal.writeCheckpoint(try journal.replay()) }) else {
+            var progress = Output.ReplayProgress("replaying the journal")
+            let truth = try guarded { try journal.replay(progress: { progress.show($0, $1) }) }
+            progress.finish()
+            guard let written = try guarded({ try journal.writeCheckpoint(truth) }) else {
                 print("the journal is empty: no checkpoint"); return
             }
             let from = journal.lastReplayCheckpoint.map { "replayed on from the checkpoint at seq \($0.headSeq)" } ?? "replayed from the first event"

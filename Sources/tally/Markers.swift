@@ -66,7 +66,10 @@ struct Snapshot: ParsableCommand {
         print("snapshot \(id) recorded at seq \(seq) (\(when), \(digest))")
         // Truth at the snapshot, so that the reconcile after a restore replays from here.
         do {
-            if let checkpoint = try journal.writeCheckpoint(try journal.replay()) {
+            var progress = Output.ReplayProgress("replaying the journal for the checkpoint")
+            let truth = try journal.replay(progress: { progress.show($0, $1) })
+            progress.finish()
+            if let checkpoint = try journal.writeCheckpoint(truth) {
                 print("checkpoint written at seq \(checkpoint.headSeq)")
             }
         } catch JournalError.needsArchives(_, let detail) {

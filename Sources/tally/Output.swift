@@ -15,6 +15,15 @@ enum Output {
         if isatty(2) != 0 { error(message) }
     }
 
+    /// A step of long work shown on one line of a terminal until `clearStep` (nothing otherwise).
+    static func step(_ message: String) {
+        if stderrIsTerminal { writeStderr("\r\(message)\u{1B}[K") }
+    }
+
+    static func clearStep() {
+        if stderrIsTerminal { writeStderr("\r\u{1B}[K") }
+    }
+
     /// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
     static func writeStderr(_ text: String) {
         var copy = text
@@ -69,6 +78,20 @@ enum Output {
     }
 
     /// A one-line progress display on stderr, only when stderr is a terminal.
+    /// A journal replay's progress line on a terminal, for `Journal.replay(progress:)`.
+    struct ReplayProgress {
+        var line = Progress(total: nil, items: true)
+        let what: String
+        init(_ what: String) { self.what = what }
+
+        mutating func show(_ applied: Int, _ total: Int?) {
+            if let total { line.total = max(total, applied) }
+            line.show(applied, what)
+        }
+
+        func finish() { line.finish() }
+    }
+
     struct Progress {
         let enabled = Output.stderrIsTerminal
         var total: Int?

@@ -130,7 +130,7 @@ struct ReconcileRun {
             throw .usage("tally: --snapshot: " + error.message)
         }
         // A progress line on a terminal: 10M events take several seconds.
-        var progress = Output.Progress(total: nil, items: true)
+        var progress = Output.ReplayProgress("replaying the journal (the store is read meanwhile)")
         let truth = try Timings.measure("replay") { () throws(CLIFailure) in
             try guarded {
                 try journal.replay(asOf: asOf.flatMap(Timestamp.parse), started: {
@@ -138,10 +138,7 @@ struct ReconcileRun {
                     // memory: a checkpoint's encoded state (192 MB at 10M events) and the store's
                     // facts are never held at the same time.
                     if pending == nil { pending = PendingStore(path: storePath, digest: digest) }
-                }, progress: { applied, total in
-                    if let total { progress.total = max(total, applied) }
-                    progress.show(applied, "replaying the journal (the store is read meanwhile)")
-                })
+                }, progress: { progress.show($0, $1) })
             }
         }
         progress.finish()
