@@ -8,8 +8,10 @@ import TallyServer
 /// `GroupCommitter` (its writer thread, with the WAL checkpointed every second by a second
 /// connection, so commits reuse the WAL file's blocks instead of growing it), one request
 /// at a time, each waiting for its durable commit. No HTTP.
+/// With `concurrency` above 1, that many clients submit at once (webhooks arriving together),
+/// each waiting for its own commit, as `tally serve`'s request handlers do.
 /// Returns the seconds taken and the pages written per commit.
-func serverSingleEventAppends(lines: ArraySlice<String>, path: String) throws -> (seconds: Double, pagesPerCommit: Double) {
+func serverSingleEventAppends(lines: ArraySlice<String>, path: String, concurrency: Int = 1) throws -> (seconds: Double, pagesPerCommit: Double) {
     let journal = try Journal.create(at: path)
     let checkpointer = try Journal.open(at: path)
     let committer = GroupCommitter(journal: journal, checkpointer: checkpointer)
@@ -26,14 +28,21 @@ func serverSingleEventAppends(lines: ArraySlice<String>, path: String) throws ->
     let start = now()
     let failures = Failures()
     Task {
-        for request in requests {
-            do {
-                let outcome = try await committer.submit(request)
-                guard case .appended(let outcomes) = outcome, case .appended = outcomes.first else {
-                    failures.add("not appended: \(outcome)"); continue
+        await withTaskGroup(of: Void.self) { group in
+            for client in 0..<concurrency {
+                let mine = stride(from: client, to: requests.count, by: concurrency).map { requests[$0] }
+                group.addTask {
+                    for request in mine {
+                        do {
+                            let outcome = try await committer.submit(request)
+                            guard case .appended(let outcomes) = outcome, case .appended = outcomes.first else {
+                                failures.add("not appended: \(outcome)"); continue
+                            }
+                        } catch {
+                            failures.add("\(error)")
+                        }
+                    }
                 }
-            } catch {
-                failures.add("\(error)")
             }
         }
         done.signal()
@@ -55,6 +64,8 @@ func serverSingleEventAppends(lines: ArraySlice<String>, path: String) throws ->
 
 /// Failed submissions (written by the submitting task, read after it has finished).
 final class Failures: @unchecked Sendable {
-    var messages: [String] = []
-    func add(_ message: String) { messages.append(message) }
+    private let lock = NSLock()
+    private var list: [String] = []
+    var messages: [String] { lock.withLock { list } }
+    func add(_ message: String) { lock.withLock { list.append(message) } }
 }

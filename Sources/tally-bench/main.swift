@@ -134,6 +134,12 @@ func appendBenchmark() throws {
         print("tally serve's commit path, one event at a time: \(rate(singleCount, served.seconds))")
         print(String(format: "  pages written per commit (index and chain):   %9.1f  (the SKU index catch-up each second included)", served.pagesPerCommit))
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / served.seconds / syncs))
+        // Webhooks arrive together: 32 clients at once, each event still acknowledged only
+        // after its own durable commit (the server's writer commits what queued meanwhile).
+        let together = try serverSingleEventAppends(lines: lines.prefix(singleCount), path: dir.file("served32.journal"), concurrency: 32)
+        print("tally serve's commit path, 32 clients at once: \(rate(singleCount, together.seconds))")
+        print(String(format: "  pages written per event:                      %9.1f", together.pagesPerCommit))
+        print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / together.seconds / syncs))
     }
     let bareSeconds = try BareInsertBaseline.run(lines: lines, path: dir.file("bare.db"), batchSize: 10_000, now: now)
     let bareRate = Double(count) / bareSeconds
