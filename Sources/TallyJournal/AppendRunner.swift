@@ -82,6 +82,8 @@ public struct AppendRunner {
             var first: Chunk? = next
             var bytesRead = 0
             var committing = false, ended = false
+            // Counted once the transaction has committed (a failed COMMIT counts nothing).
+            var landed: [[AppendOutcome]] = []
             try journal.append(parts: { () throws -> [AppendItem]? in
                 guard !committing else { return nil }
                 // Never hold the write lock waiting for input (a slow pipe, another writer
@@ -99,7 +101,8 @@ public struct AppendRunner {
                 case .failed(let error):
                     throw error
                 }
-            }, outcomes: { summary.add($0) })
+            }, outcomes: { landed.append($0) })
+            for outcomes in landed { summary.add(outcomes) }
             if bytesRead > 0 { progress?(bytesRead) }
             if ended { return }
             next = handoff.take()
