@@ -32,16 +32,17 @@ final class Handoff<Item: Sendable>: @unchecked Sendable {
     /// Consumer side.
     func take() -> Item {
         ready.wait()
-        lock.wait()
-        let item = queue.removeFirst()
-        lock.signal()
-        free.signal()
-        return item
+        return dequeue()
     }
 
     /// Consumer side: an item if one is ready within `milliseconds`, nil otherwise.
     func take(waitingAtMost milliseconds: Int) -> Item? {
         guard ready.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
+        return dequeue()
+    }
+
+    /// Takes the first item once `ready` has said there is one.
+    private func dequeue() -> Item {
         lock.wait()
         let item = queue.removeFirst()
         lock.signal()

@@ -65,13 +65,12 @@ struct Append: ParsableCommand {
         if long { Output.clearStep() }
         do {
             let every = try configOption.load().checkpointEvery
-            var progress = Output.ReplayProgress("replaying the journal for the checkpoint")
-            defer { progress.finish() }
-            if !noCheckpoint, let checkpoint = try journal.checkpointIfDue(every: every, starting: { since in
-                // The replay takes a while and memory that follows the state: say so on a terminal.
-                Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")
-            }, progress: { progress.show($0, $1) }) {
-                progress.finish()
+            if !noCheckpoint, let checkpoint = try Output.withReplayProgress("replaying the journal for the checkpoint", { show in
+                try journal.checkpointIfDue(every: every, starting: { since in
+                    // The replay takes a while and memory that follows the state: say so on a terminal.
+                    Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")
+                }, progress: show)
+            }) {
                 Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
             }
         } catch JournalError.needsArchives(_, let detail) {

@@ -30,9 +30,9 @@ struct Checkpoint: ParsableCommand {
             // A pruned journal whose pinned checkpoint a late event made unusable: truth is
             // replayed through the archives once, and the new checkpoint serves from then on.
             try archivesOption.attach(to: journal, note: false)
-            var progress = Output.ReplayProgress("replaying the journal")
-            let truth = try guarded { try journal.replay(progress: { progress.show($0, $1) }) }
-            progress.finish()
+            let truth = try Output.withReplayProgress("replaying the journal") { (show) throws(CLIFailure) in
+                try guarded { try journal.replay(progress: show) }
+            }
             guard let written = try guarded({ try journal.writeCheckpoint(truth) }) else {
                 print("the journal is empty: no checkpoint"); return
             }

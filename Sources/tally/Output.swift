@@ -77,21 +77,19 @@ enum Output {
         }
     }
 
-    /// A one-line progress display on stderr, only when stderr is a terminal.
-    /// A journal replay's progress line on a terminal, for `Journal.replay(progress:)`.
-    struct ReplayProgress {
+    /// Runs `body`, a journal replay, with its progress line on a terminal (`show` is for
+    /// `Journal.replay(progress:)`); the line is cleared when `body` returns or throws.
+    static func withReplayProgress<T, E: Error>(_ what: String,
+                                                _ body: (_ show: (_ applied: Int, _ total: Int?) -> Void) throws(E) -> T) throws(E) -> T {
         var line = Progress(total: nil, items: true)
-        let what: String
-        init(_ what: String) { self.what = what }
-
-        mutating func show(_ applied: Int, _ total: Int?) {
+        defer { line.finish() }
+        return try body { applied, total in
             if let total { line.total = max(total, applied) }
             line.show(applied, what)
         }
-
-        func finish() { line.finish() }
     }
 
+    /// A one-line progress display on stderr, only when stderr is a terminal.
     struct Progress {
         let enabled = Output.stderrIsTerminal
         var total: Int?

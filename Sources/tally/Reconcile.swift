@@ -130,18 +130,18 @@ struct ReconcileRun {
             throw .usage("tally: --snapshot: " + error.message)
         }
         // A progress line on a terminal: 10M events take several seconds.
-        var progress = Output.ReplayProgress("replaying the journal (the store is read meanwhile)")
         let truth = try Timings.measure("replay") { () throws(CLIFailure) in
-            try guarded {
-                try journal.replay(asOf: asOf.flatMap(Timestamp.parse), started: {
-                    // The store is read alongside the events, once replay's starting state is in
-                    // memory: a checkpoint's encoded state (192 MB at 10M events) and the store's
-                    // facts are never held at the same time.
-                    if pending == nil { pending = PendingStore(path: storePath, digest: digest) }
-                }, progress: { progress.show($0, $1) })
+            try Output.withReplayProgress("replaying the journal (the store is read meanwhile)") { (show) throws(CLIFailure) in
+                try guarded {
+                    try journal.replay(asOf: asOf.flatMap(Timestamp.parse), started: {
+                        // The store is read alongside the events, once replay's starting state is in
+                        // memory: a checkpoint's encoded state (192 MB at 10M events) and the store's
+                        // facts are never held at the same time.
+                        if pending == nil { pending = PendingStore(path: storePath, digest: digest) }
+                    }, progress: show)
+                }
             }
         }
-        progress.finish()
         // When replay applied every event (always without --as-of; also when the as-of time is
         // past the newest event), its count is the journal's: no second scan.
         let head = try guarded { try journal.head() }.seq
