@@ -12,7 +12,14 @@ public final class Connection {
     let handle: OpaquePointer
     public let path: String
 
+    /// Library-wide settings, applied once before the first open.
+    private static let configured: Bool = {
+        _ = csqlite_disable_memory_statistics()
+        return true
+    }()
+
     public init(path: String, mode: Mode) throws(SQLiteError) {
+        _ = Connection.configured
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
@@ -33,6 +40,9 @@ public final class Connection {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Bytes SQLite counts as allocated: 0 while its memory statistics are off (see `configured`).
+    public static var libraryMemoryUsed: Int64 { sqlite3_memory_used() }
 
     /// The SQLite library version, e.g. `3.40.1`.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
