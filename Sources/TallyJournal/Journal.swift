@@ -43,12 +43,31 @@ public final class Journal {
     }
 
     /// Creates the journal at `path`, or opens it if it already is one.
+    /// Why SQLite could not open or create `path`: when no file is there, the folder is the
+    /// likely cause (missing, or not writable), which SQLite's "unable to open database file" does not say.
+    static func openFailure(path: String, _ error: SQLiteError) -> JournalError {
+        guard access(path, F_OK) != 0 else { return .notAJournal(path: path, detail: error.message) }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var info = stat()
+        if stat(folder, &info) != 0 {
+            return .cannotCreate(path: path, detail: "the folder \(folder) does not exist")
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+            return .cannotCreate(path: path, detail: "\(folder) is not a folder")
+        }
+        if access(folder, W_OK) != 0 {
+            return .cannotCreate(path: path, detail: "the folder \(folder) is not writable")
+        }
+        return .cannotCreate(path: path, detail: error.message)
+    }
+
     public static func create(at path: String, clock: any JournalClock = SystemClock()) throws(JournalError) -> Journal {
         let connection: Connection
         do throws(SQLiteError) {
             connection = try Connection(path: path, mode: .readWriteCreate)
         } catch {
-            throw .notAJournal(path: path, detail: error.message)
+            throw Journal.openFailure(path: path, error)
         }
         let journal = Journal(path: path, connection: connection, clock: clock)
         try journal.configure()

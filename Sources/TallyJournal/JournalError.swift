@@ -6,6 +6,8 @@ public enum JournalError: Error, CustomStringConvertible {
     case notFound(path: String)
     /// The file exists but is not a Tally journal (or is of a newer format).
     case notAJournal(path: String, detail: String)
+    /// No journal could be created at the path (its folder is missing or not writable).
+    case cannotCreate(path: String, detail: String)
     /// An input file could not be read.
     case unreadableInput(path: String, detail: String)
     /// SQLite failed; the error carries the extended code and the SQL.
@@ -21,6 +23,8 @@ public enum JournalError: Error, CustomStringConvertible {
             return "\(path): no journal here (create one with `tally init --journal \(path)`)"
         case .notAJournal(let path, let detail):
             return "\(path): not a Tally journal: \(detail)"
+        case .cannotCreate(let path, let detail):
+            return "\(path): cannot create a journal here: \(detail)"
         case .unreadableInput(let path, let detail):
             return "\(path): cannot read: \(detail)"
         case .sqlite(let path, let error):

@@ -115,6 +115,12 @@ struct CLITests {
         #expect(notJournal.stderr.contains("not a Tally journal"))
         let badBatch = try runTally(["append", "--journal", journal, "--batch-size", "0", "x"])
         #expect(badBatch.status == 2)
+        let noFolder = try runTally(["init", "--journal", dir.file("no-such-folder/t.journal")])
+        #expect(noFolder.status == 2)
+        #expect(noFolder.stderr.contains("t.journal: cannot create a journal here: the folder \(dir.file("no-such-folder")) does not exist"), "\(noFolder.stderr)")
+        let fileAsFolder = try runTally(["init", "--journal", journal + "/t.journal"])
+        #expect(fileAsFolder.status == 2)
+        #expect(fileAsFolder.stderr.contains("cannot create a journal here: \(journal) is not a folder"), "\(fileAsFolder.stderr)")
         dir.remove()
     }
 
