@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,7 +39,11 @@ extension Journal {
     /// Each row is checked against the stored hash of the row before it, so the
     /// seq range splits across workers with no loss: any edit still breaks the
     /// row it touched or the one after it.
-    public func verify() throws(JournalError) -> VerifyReport {
+    ///
+    /// `progress` is called after every `reportEvery` rows a worker checks, from the workers'
+    /// threads one call at a time, with the rows checked so far and the rows to check.
+    public func verify(reportEvery: Int64 = 65_536,
+                       progress: (@Sendable (_ checked: Int64, _ total: Int64) -> Void)? = nil) throws(JournalError) -> VerifyReport {
         let (count, maxSeq, headSeq, headHash, anchor) = try wrap { () throws(SQLiteError) -> (Int64, Int64, Int64, String, PruneAnchor?) in
             let s = try connection.prepare("SELECT count(*), coalesce(max(seq), 0) FROM main.events")
             try s.step()
@@ -56,10 +61,12 @@ extension Journal {
         let rangeList = ranges
         var results = [RangeCheck](repeating: RangeCheck(), count: rangeList.count)
         let path = self.path
+        let tally = progress.map { VerifyProgress(total: count, every: reportEvery, report: $0) }
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: rangeList.count) { i in
-                slots[i] = Journal.check(path: path, range: rangeList[i], anchor: rangeList[i].lowerBound == first ? anchorHash : nil)
+                slots[i] = Journal.check(path: path, range: rangeList[i], anchor: rangeList[i].lowerBound == first ? anchorHash : nil,
+                                         progress: tally)
             }
         }
         if let failure = results.first(where: { $0.error != nil })?.error { throw .sqlite(path: path, failure) }
@@ -105,7 +112,7 @@ extension Journal {
 
     /// Checks the rows of `range` on a connection of its own.
     /// `anchor`: the chain hash before the range when its predecessor was pruned.
-    static func check(path: String, range: ClosedRange<Int64>, anchor: [UInt8]? = nil) -> RangeCheck {
+    static func check(path: String, range: ClosedRange<Int64>, anchor: [UInt8]? = nil, progress: VerifyProgress? = nil) -> RangeCheck {
         var result = RangeCheck()
         do throws(SQLiteError) {
             let connection = try Connection(path: path, mode: .readOnly)
@@ -138,6 +145,7 @@ extension Journal {
                     return result
                 }
                 expected += 1
+                if let progress, (expected - range.lowerBound) % progress.every == 0 { progress.add(progress.every) }
             }
             if expected <= range.upperBound {
                 result.firstBadSeq = expected
@@ -148,5 +156,24 @@ extension Journal {
             result.error = error
         }
         return result
+    }
+}
+
+/// The rows the workers of one `verify` have checked, reported one report at a time.
+final class VerifyProgress: Sendable {
+    let total: Int64
+    let every: Int64
+    let report: @Sendable (Int64, Int64) -> Void
+    private let checked = Mutex<Int64>(0)
+
+    init(total: Int64, every: Int64, report: @escaping @Sendable (Int64, Int64) -> Void) {
+        self.total = total; self.every = max(1, every); self.report = report
+    }
+
+    func add(_ rows: Int64) {
+        checked.withLock { done in
+            done += rows
+            report(done, total)
+        }
     }
 }

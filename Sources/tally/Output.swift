@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -86,6 +87,20 @@ enum Output {
         return try body { applied, total in
             if let total { line.total = max(total, applied) }
             line.show(applied, what)
+        }
+    }
+
+    /// Runs `body` with a progress line for work reported from other threads (`show` takes
+    /// rows done and the total, one call at a time); the line is cleared when `body` returns or throws.
+    static func withRowProgress<T, E: Error>(_ what: String,
+                                             _ body: (_ show: @escaping @Sendable (Int64, Int64) -> Void) throws(E) -> T) throws(E) -> T {
+        let line = Mutex(Progress(total: nil, items: true))
+        defer { line.withLock { $0.finish() } }
+        return try body { done, total in
+            line.withLock { progress in
+                progress.total = Int(total)
+                progress.show(Int(done), what)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TallyCore
 import TallyJournal
@@ -202,6 +203,18 @@ struct JournalTamperTests {
         let journal = try Journal.create(at: dir.file("t.journal"))
         try append(journal, (1...10).map { priceLine("e\($0)", price: $0) }.joined(separator: "\n"))
         return journal
+    }
+
+    @Test("verify reports its progress: rows checked so far, rising, and the rows to check")
+    func verifyProgress() throws {
+        let journal = try filled()
+        let seen = Mutex<[(Int64, Int64)]>([])
+        let report = try journal.verify(reportEvery: 3) { checked, total in seen.withLock { $0.append((checked, total)) } }
+        #expect(report.isIntact)
+        let calls = seen.withLock { $0 }
+        #expect(calls.map(\.0) == [3, 6, 9])
+        #expect(calls.allSatisfy { $0.1 == 10 })
+        dir.remove()
     }
 
     @Test("the database itself refuses UPDATE and DELETE on events")
