@@ -59,10 +59,11 @@ struct Append: ParsableCommand {
             progress.finish()
         }
         // Seconds per million events appended (3.6M: 13.5 s): say what is going on.
-        let long = summary.appended >= 100_000
-        if long { Output.step("tally: bringing the order SKU index up to date ...") }
-        try journal.finishAppending()
-        if long { Output.clearStep() }
+        if summary.appended >= 100_000 {
+            try Output.withStep("tally: bringing the order SKU index up to date ...") { try journal.finishAppending() }
+        } else {
+            try journal.finishAppending()
+        }
         do {
             let every = try configOption.load().checkpointEvery
             if !noCheckpoint, let checkpoint = try Output.withReplayProgress("replaying the journal for the checkpoint", { show in

@@ -50,7 +50,9 @@ struct Archive: ParsableCommand {
         for path in [base + ".sqlite", base + ".manifest.json"] where access(path, F_OK) == 0 {
             throw CLIFailure.usage("tally: \(path) already exists: an archive is written once (remove it to write it again)")
         }
-        let manifest = try guarded { try journal.writeArchive(period: period, range: range, to: base + ".sqlite", createdAt: now) }
+        let manifest = try Output.withStep("archiving seq \(range.lowerBound)–\(range.upperBound) (\(range.count) events) to \(base).sqlite…") {
+            try guarded { try journal.writeArchive(period: period, range: range, to: base + ".sqlite", createdAt: now) }
+        }
         try Output.write(JSONWriter.encode(manifest.json) + "\n", to: base + ".manifest.json")
         print("""
             archived \(manifest.events) events recorded in \(period.name) (seq \(manifest.firstSeq)–\(manifest.lastSeq)) to \(base).sqlite

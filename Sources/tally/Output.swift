@@ -25,6 +25,13 @@ enum Output {
         if stderrIsTerminal { writeStderr("\r\u{1B}[K") }
     }
 
+    /// Runs `body` with `message` shown as its step; the line is cleared when `body` returns or throws.
+    static func withStep<T, E: Error>(_ message: String, _ body: () throws(E) -> T) throws(E) -> T {
+        step(message)
+        defer { clearStep() }
+        return try body()
+    }
+
     /// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
     static func writeStderr(_ text: String) {
         var copy = text
