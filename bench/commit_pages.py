@@ -2,14 +2,22 @@
 """What one durable single-row commit costs in bare SQLite as it writes more pages: a row
 with a unique id, plus 0, 2, 4 or 6 indexes on random 64-bit text keys (each a random leaf
 page a commit), WAL, synchronous=FULL, 3 s each, then the 1-page fdatasync rate of the
-same folder. Usage: commit_pages.py [DIR]"""
+same folder. With --page-sizes 1024,2048,4096: the 4-index case at each SQLite page size
+instead. Usage: commit_pages.py [DIR] [--page-sizes N,N...]"""
 import os, random, sqlite3, sys, tempfile, time
 
-d = tempfile.mkdtemp(dir=sys.argv[1] if len(sys.argv) > 1 else None)
+args = sys.argv[1:]
+page_sizes = None
+if "--page-sizes" in args:
+    i = args.index("--page-sizes")
+    page_sizes = [int(n) for n in args[i + 1].split(",")]
+    del args[i:i + 2]
+d = tempfile.mkdtemp(dir=args[0] if args else None)
 
-def commits_per_second(indexes):
-    path = os.path.join(d, "pages%d.db" % indexes)
+def commits_per_second(indexes, page_size=4096):
+    path = os.path.join(d, "pages%d-%d.db" % (indexes, page_size))
     db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA page_size=%d" % page_size)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     keys = "".join(", k%d TEXT" % i for i in range(indexes))
@@ -41,10 +49,13 @@ def fdatasync_rate():
     os.close(fd)
     return n / (time.time() - start)
 
-rates = [(k, commits_per_second(k)) for k in (0, 2, 4, 6)]
+if page_sizes:
+    rates = [("page size %5d, row + unique id + 4 random-key indexes" % p, commits_per_second(4, p)) for p in page_sizes]
+else:
+    rates = [("row + unique id + %d random-key indexes" % k, commits_per_second(k)) for k in (0, 2, 4, 6)]
 sync = fdatasync_rate()
-for k, r in rates:
-    print("row + unique id + %d random-key indexes: %6.0f commits/s  (%3.0f%% of fdatasync)" % (k, r, 100 * r / sync))
+for what, r in rates:
+    print("%s: %6.0f commits/s  (%3.0f%% of fdatasync)" % (what, r, 100 * r / sync))
 print("fdatasync (4 KiB overwrite):             %6.0f /s" % sync)
 for name in os.listdir(d):
     os.unlink(os.path.join(d, name))
