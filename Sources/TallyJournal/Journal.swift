@@ -42,7 +42,6 @@ public final class Journal {
         self.path = path; self.connection = connection; self.clock = clock
     }
 
-    /// Creates the journal at `path`, or opens it if it already is one.
     /// Why SQLite could not open or create `path`: when no file is there, the folder is the
     /// likely cause (missing, or not writable), which SQLite's "unable to open database file" does not say.
     static func openFailure(path: String, _ error: SQLiteError) -> JournalError {
@@ -62,6 +61,7 @@ public final class Journal {
         return .cannotCreate(path: path, detail: error.message)
     }
 
+    /// Creates the journal at `path`, or opens it if it already is one.
     public static func create(at path: String, clock: any JournalClock = SystemClock()) throws(JournalError) -> Journal {
         let connection: Connection
         do throws(SQLiteError) {
