@@ -47,11 +47,11 @@ public struct AppendRunner {
     }
 
     /// Appends every line read from `fd`; `name` names the input in messages.
-    /// `progress` is called after each batch with the bytes read so far.
+    /// `progress` is called after each transaction with the bytes read so far.
     ///
-    /// Reading and decoding run on a second thread, one batch ahead of the
-    /// SQLite writer on this one (decoding is about a sixth of the work, and
-    /// this machine has two cores). At most `pipelineDepth` batches wait between them.
+    /// Reading and decoding run on a second thread, ahead of the SQLite writer on this
+    /// one (decoding is about a sixth of the work, and this machine has two cores). Each
+    /// batch goes over in parts; at most `pipelineDepth` parts wait between them.
     public func run(fd: Int32, name: String, into summary: inout AppendSummary,
                     progress: ((Int) -> Void)? = nil) throws {
         if batchSize == 1 {
@@ -109,7 +109,8 @@ public struct AppendRunner {
         }
     }
 
-    /// Batches decoded ahead of the writer.
+    /// Chunks decoded ahead of the writer: parts of a file's batches (`partItems` events
+    /// each), whole batches of derived events.
     public static let pipelineDepth = 2
 
     /// Items handed from the reader to the writer at a time: a transaction's batch goes over

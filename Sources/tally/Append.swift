@@ -66,7 +66,7 @@ struct Append: ParsableCommand {
         }
         do {
             let every = try configOption.load().checkpointEvery
-            if !noCheckpoint, let checkpoint = try Output.withReplayProgress("replaying the journal for the checkpoint", { show in
+            if !noCheckpoint, let checkpoint = try Output.withProgressLine("replaying the journal for the checkpoint", { show in
                 try journal.checkpointIfDue(every: every, starting: { since in
                     // The replay takes a while and memory that follows the state: say so on a terminal.
                     Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")

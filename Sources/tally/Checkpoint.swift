@@ -30,7 +30,7 @@ struct Checkpoint: ParsableCommand {
             // A pruned journal whose pinned checkpoint a late event made unusable: truth is
             // replayed through the archives once, and the new checkpoint serves from then on.
             try archivesOption.attach(to: journal, note: false)
-            let truth = try Output.withReplayProgress("replaying the journal") { (show) throws(CLIFailure) in
+            let truth = try Output.withProgressLine("replaying the journal") { (show) throws(CLIFailure) in
                 try guarded { try journal.replay(progress: show) }
             }
             guard let written = try guarded({ try journal.writeCheckpoint(truth) }) else {

@@ -66,7 +66,7 @@ struct Snapshot: ParsableCommand {
         print("snapshot \(id) recorded at seq \(seq) (\(when), \(digest))")
         // Truth at the snapshot, so that the reconcile after a restore replays from here.
         do {
-            let truth = try Output.withReplayProgress("replaying the journal for the checkpoint") { try journal.replay(progress: $0) }
+            let truth = try Output.withProgressLine("replaying the journal for the checkpoint") { try journal.replay(progress: $0) }
             if let checkpoint = try journal.writeCheckpoint(truth) {
                 print("checkpoint written at seq \(checkpoint.headSeq)")
             }

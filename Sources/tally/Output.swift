@@ -85,28 +85,17 @@ enum Output {
         }
     }
 
-    /// Runs `body`, a journal replay, with its progress line on a terminal (`show` is for
-    /// `Journal.replay(progress:)`); the line is cleared when `body` returns or throws.
-    static func withReplayProgress<T, E: Error>(_ what: String,
-                                                _ body: (_ show: (_ applied: Int, _ total: Int?) -> Void) throws(E) -> T) throws(E) -> T {
-        var line = Progress(total: nil, items: true)
-        defer { line.finish() }
-        return try body { applied, total in
-            if let total { line.total = max(total, applied) }
-            line.show(applied, what)
-        }
-    }
-
-    /// Runs `body` with a progress line for work reported from other threads (`show` takes
-    /// rows done and the total, one call at a time); the line is cleared when `body` returns or throws.
-    static func withRowProgress<T, E: Error>(_ what: String,
-                                             _ body: (_ show: @escaping @Sendable (Int64, Int64) -> Void) throws(E) -> T) throws(E) -> T {
+    /// Runs `body` with a progress line on a terminal: `show` takes the items done and, when
+    /// known, the total (a replay's `progress`, or verify's from its worker threads: one call at
+    /// a time through a lock). The line is cleared when `body` returns or throws.
+    static func withProgressLine<T, E: Error>(_ what: String,
+                                              _ body: (_ show: @escaping @Sendable (_ done: Int, _ total: Int?) -> Void) throws(E) -> T) throws(E) -> T {
         let line = Mutex(Progress(total: nil, items: true))
         defer { line.withLock { $0.finish() } }
         return try body { done, total in
             line.withLock { progress in
-                progress.total = Int(total)
-                progress.show(Int(done), what)
+                if let total { progress.total = max(total, done) }
+                progress.show(done, what)
             }
         }
     }

@@ -131,7 +131,7 @@ struct ReconcileRun {
         }
         // A progress line on a terminal: 10M events take several seconds.
         let truth = try Timings.measure("replay") { () throws(CLIFailure) in
-            try Output.withReplayProgress("replaying the journal (the store is read meanwhile)") { (show) throws(CLIFailure) in
+            try Output.withProgressLine("replaying the journal (the store is read meanwhile)") { (show) throws(CLIFailure) in
                 try guarded {
                     try journal.replay(asOf: asOf.flatMap(Timestamp.parse), started: {
                         // The store is read alongside the events, once replay's starting state is in

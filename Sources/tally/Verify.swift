@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
             return
         }
         let journal = try journalOption.open(readOnly: true)
-        let report = try Output.withRowProgress("verifying the hash chain") { show in try guarded { try journal.verify(progress: show) } }
+        let report = try Output.withProgressLine("verifying the hash chain") { show in try guarded { try journal.verify { show(Int($0), Int($1)) } } }
         switch format {
         case .json:
             print(JSONWriter.encode(.obj([
