@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The naive Python ingest the append target is measured against: json.loads per
 line and executemany into a table with a unique id, WAL, synchronous=FULL,
-10,000 rows per transaction. Usage: naive_ingest.py EVENTS.ndjson"""
+10,000 rows per transaction (or BATCH). Usage: naive_ingest.py EVENTS.ndjson [BATCH]"""
 import json, os, sqlite3, sys, tempfile, time
 
 path = sys.argv[1]
+BATCH = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 db_path = os.path.join(tempfile.mkdtemp(), "naive.db")
 db = sqlite3.connect(db_path, isolation_level=None)
 db.execute("PRAGMA journal_mode=WAL")
@@ -22,7 +23,7 @@ with open(path, "rb") as f:
         e = json.loads(line)
         rows.append((e["id"], e["type"], e["occurred_at"], e.get("source", "unknown"), json.dumps(e["data"])))
         count += 1
-        if len(rows) == 10000:
+        if len(rows) == BATCH:
             flush()
 if rows:
     flush()
