@@ -175,9 +175,10 @@ extension Journal {
         find.reset()
         find.bind(idKeyScheme.key(record.id), at: 1)
         while try find.step() {
-            guard find.text(1) == record.id else { continue }
+            // Strings by code points (contract §2), not by Swift's canonical equivalence.
+            guard sameCodePoints(find.text(1), record.id) else { continue }
             let same = find.int64(2) == record.type && find.int64(3) == record.occurredUs
-                && find.text(4) == record.source && find.text(5) == record.data
+                && sameCodePoints(find.text(4), record.source) && sameCodePoints(find.text(5), record.data)
             return (find.int64(0), same)
         }
         return nil

@@ -59,33 +59,33 @@ extension Journal {
     /// placements of other orders those events name (an id first used by another order
     /// stays that order's). Also returns the events of its fulfillment ids on their own.
     func closure(of orderID: OrderID, own: [TimelineEvent]) throws(SQLiteError) -> (byFulfillment: [TimelineEvent], all: [TimelineEvent]) {
-        var fulfillmentIDs = Set<String>(), refundIDs = Set<String>()
+        var fulfillmentIDs = Set<FulfillmentID>(), refundIDs = Set<RefundID>()
         for e in own {
             switch e.event.payload {
-            case .fulfillmentCreated(let f): fulfillmentIDs.insert(f.fulfillmentID.rawValue)
-            case .orderRefunded(let r): refundIDs.insert(r.refundID.rawValue)
+            case .fulfillmentCreated(let f): fulfillmentIDs.insert(f.fulfillmentID)
+            case .orderRefunded(let r): refundIDs.insert(r.refundID)
             default: break
             }
         }
         var byFulfillment: [TimelineEvent] = []
-        for id in fulfillmentIDs {
-            byFulfillment += try rows("SELECT \(EventRecord.selectList) FROM events WHERE fulfillment_id = ?", id)
+        for id in fulfillmentIDs.sorted() {
+            byFulfillment += try rows("SELECT \(EventRecord.selectList) FROM events WHERE fulfillment_id = ?", id.rawValue)
         }
         var byRefund: [TimelineEvent] = []
-        for id in refundIDs {
-            byRefund += try rows("SELECT \(EventRecord.selectList) FROM events WHERE refund_id = ?", id)
+        for id in refundIDs.sorted() {
+            byRefund += try rows("SELECT \(EventRecord.selectList) FROM events WHERE refund_id = ?", id.rawValue)
         }
-        var otherOrders = Set<String>()
+        var otherOrders = Set<OrderID>()
         for e in byFulfillment + byRefund {
             switch e.event.payload {
-            case .fulfillmentCreated(let f) where f.orderID != orderID: otherOrders.insert(f.orderID.rawValue)
-            case .orderRefunded(let r) where r.orderID != orderID: otherOrders.insert(r.orderID.rawValue)
+            case .fulfillmentCreated(let f) where f.orderID != orderID: otherOrders.insert(f.orderID)
+            case .orderRefunded(let r) where r.orderID != orderID: otherOrders.insert(r.orderID)
             default: break
             }
         }
         var otherPlacements: [TimelineEvent] = []
         for other in otherOrders.sorted() {
-            otherPlacements += try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ? AND type = \(EventType.orderPlaced.code)", other)
+            otherPlacements += try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ? AND type = \(EventType.orderPlaced.code)", other.rawValue)
         }
         return (byFulfillment, own + byFulfillment + byRefund + otherPlacements)
     }
@@ -180,20 +180,20 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> SKUHistory in
             let limit = to?.microseconds ?? Int64.max
             var events = try rows("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type IN (1, 2, 3) AND occurred_us <= \(limit)", sku.rawValue)
-            var orders = Set<String>()
+            var orders = Set<OrderID>()
             let indexed = try orderSKUsSeq()
             if try hasTable("order_skus") {
                 let placements = try cached("SELECT DISTINCT e.order_id FROM order_skus s JOIN events e ON e.seq = s.seq WHERE s.sku = ? AND s.occurred_us <= ?")
                 defer { placements.reset() }
                 placements.bind(sku.rawValue, at: 1); placements.bind(limit, at: 2)
-                while try placements.step() { orders.insert(placements.text(0)) }
+                while try placements.step() { orders.insert(OrderID(placements.text(0))) }
             }
             try forEachPlacement(after: indexed) { _, occurredUs, placed in
-                if occurredUs <= limit && placed.lines.contains(where: { $0.sku == sku }) { orders.insert(placed.orderID.rawValue) }
+                if occurredUs <= limit && placed.lines.contains(where: { $0.sku == sku }) { orders.insert(placed.orderID) }
             }
             for order in orders.sorted() {
-                let own = try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ?", order)
-                events += try closure(of: OrderID(order), own: own).all
+                let own = try rows("SELECT \(EventRecord.selectList) FROM events WHERE order_id = ?", order.rawValue)
+                events += try closure(of: order, own: own).all
             }
             var history = SKUHistory.build(sku: sku, events: events, from: from, to: to)
             history.integrity = try integrity(Array(Set(history.shownSeqs)).sorted())

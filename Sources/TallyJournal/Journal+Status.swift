@@ -30,10 +30,10 @@ extension Journal {
             guard try hasTable("drills") else { return [] }
             let s = try cached("SELECT run_us, snapshot_id, seconds, verdict, summary FROM drills ORDER BY run_us DESC")
             defer { s.reset() }
-            var seen = Set<String>()
+            var seen = Set<SnapshotID>()
             var result: [DrillRecord] = []
             while try s.step() {
-                guard seen.insert(s.text(1)).inserted else { continue }
+                guard seen.insert(SnapshotID(s.text(1))).inserted else { continue }
                 result.append(DrillRecord(runAt: Timestamp(microseconds: s.int64(0)), snapshotID: s.text(1), seconds: s.double(2), verdict: s.text(3), summary: s.text(4)))
             }
             return result

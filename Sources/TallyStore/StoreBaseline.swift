@@ -30,17 +30,17 @@ public enum StoreBaseline {
             return text
         }
 
-        var fulfillmentsByOrder: [String: [(FulfillmentID, StoreSnapshot.Fulfillment)]] = [:]
-        for (id, f) in store.fulfillments { fulfillmentsByOrder[f.orderID, default: []].append((id, f)) }
-        var refundsByOrder: [String: [(RefundID, StoreSnapshot.Refund)]] = [:]
-        for (id, r) in store.refunds { refundsByOrder[r.orderID, default: []].append((id, r)) }
+        var fulfillmentsByOrder: [OrderID: [(FulfillmentID, StoreSnapshot.Fulfillment)]] = [:]
+        for (id, f) in store.fulfillments { fulfillmentsByOrder[OrderID(f.orderID), default: []].append((id, f)) }
+        var refundsByOrder: [OrderID: [(RefundID, StoreSnapshot.Refund)]] = [:]
+        for (id, r) in store.refunds { refundsByOrder[OrderID(r.orderID), default: []].append((id, r)) }
 
         for (id, o) in store.orders.sorted(by: { codePointLess($0.key.rawValue, $1.key.rawValue) }) {
             let origin = "orders/\(id.rawValue)"
             let placed = Timestamp.parse(o.placedAt)
             let data = orderPlacedData(id.rawValue, location: o.location, currency: o.currency, total: o.total, lines: o.lines, email: o.customerEmail)
             add(origin, "order", key: id.rawValue, type: .orderPlaced, time: placed == nil ? atText : o.placedAt, data: data)
-            for (fid, f) in (fulfillmentsByOrder[id.rawValue] ?? []).sorted(by: { codePointLess($0.0.rawValue, $1.0.rawValue) }) {
+            for (fid, f) in (fulfillmentsByOrder[id] ?? []).sorted(by: { codePointLess($0.0.rawValue, $1.0.rawValue) }) {
                 var fdata: [(String, JSONValue)] = [
                     ("fulfillment_id", .string(fid.rawValue)), ("order_id", .string(id.rawValue)), ("location", .string(f.location)),
                     ("lines", .array(f.lines.map { .obj([("line_id", .string($0.lineID.rawValue)), ("qty", .int($0.qty))]) })),
@@ -54,7 +54,7 @@ public enum StoreBaseline {
                         time: atText, data: [("fulfillment_id", .string(fid.rawValue))])
                 }
             }
-            for (rid, r) in (refundsByOrder[id.rawValue] ?? []).sorted(by: { codePointLess($0.0.rawValue, $1.0.rawValue) }) {
+            for (rid, r) in (refundsByOrder[id] ?? []).sorted(by: { codePointLess($0.0.rawValue, $1.0.rawValue) }) {
                 add("refunds/\(rid.rawValue)", "refund", key: rid.rawValue, type: .orderRefunded, time: time(r.createdAt, notBefore: placed), data: [
                     ("order_id", .string(id.rawValue)), ("refund_id", .string(rid.rawValue)), ("amount", .int(r.amount)),
                     ("lines", .array(r.lines.map { .obj([("line_id", .string($0.lineID.rawValue)), ("qty", .int($0.qty)), ("restock", .bool($0.restock))]) })),

@@ -168,3 +168,27 @@ struct RepairCLITests {
         #expect(apply.stderr.contains("repair --apply needs an SQLite store"))
     }
 }
+
+@Suite("tally reconcile: identifiers by code points (the binary)")
+struct ReconcileCodePointTests {
+    let dir = TempDirectory("reconcile-code-points")
+
+    @Test("a store with both spellings of a SKU, each at its journaled price, reconciles clean")
+    func twoSpellings() throws {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let events = dir.write([(composed, 100), (decomposed, 200)].enumerated().map { i, p in
+            "{\"id\":\"p\(i)\",\"type\":\"price.changed\",\"occurred_at\":\"2026-11-20T10:00:0\(i)Z\",\"data\":{\"sku\":\"\(p.0)\",\"price\":\(p.1),\"currency\":\"USD\"}}"
+        }.joined(separator: "\n") + "\n", to: "events.ndjson")
+        #expect(try runTally(["append", "--journal", journal, events]).status == 0)
+        try FileManager.default.createDirectory(atPath: dir.file("store"), withIntermediateDirectories: true)
+        // Rows in the other order than the journal's: merged into one SKU, truth would say 200
+        // (the later event) and the store 100 (the later row): a price_drift.
+        _ = dir.write("sku,price,currency\n\(decomposed),200,USD\n\(composed),100,USD\n", to: "store/products.csv")
+        let result = try runTally(["reconcile", "--journal", journal, "--store", dir.file("store"), "--format", "json", "--fail-on", "warning"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("\"findings\": []"))
+        dir.remove()
+    }
+}

@@ -89,10 +89,10 @@ public enum EventDecoder {
             let orderID = try d.identifier("order_id")
             let location = try d.identifier("location")
             let currency = try d.currency("currency")
-            var seen: Set<String> = []
+            var seen: Set<LineID> = []  // distinct by code points, as identifiers compare
             let lines = try d.objects("lines", nonEmpty: true) { (l: FieldReader) throws(FieldError) -> OrderLine in
                 let lineID = try l.identifier("line_id")
-                if !seen.insert(lineID).inserted {
+                if !seen.insert(LineID(lineID)).inserted {
                     throw FieldError(path: l.fieldPath("line_id"), rule: "must be distinct within the order (repeats \(CanonicalJSON.quoted(lineID)))", got: nil)
                 }
                 return OrderLine(lineID: LineID(lineID), sku: SKU(try l.identifier("sku")),

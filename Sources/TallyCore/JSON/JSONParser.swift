@@ -117,7 +117,7 @@ public struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
-            for member in members where member.key == key {
+            for member in members where sameCodePoints(member.key, key) {
                 throw JSONSyntaxError(message: "repeated key \"\(key)\" in one object at byte \(keyOffset + 1)", offset: keyOffset)
             }
             skipWhitespace()

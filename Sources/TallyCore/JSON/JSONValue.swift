@@ -50,7 +50,7 @@ public struct JSONObject: Sendable, Equatable {
     public init(members: [(key: String, value: JSONValue)]) { self.members = members }
 
     public subscript(key: String) -> JSONValue? {
-        for member in members where member.key == key { return member.value }
+        for member in members where sameCodePoints(member.key, key) { return member.value }
         return nil
     }
 

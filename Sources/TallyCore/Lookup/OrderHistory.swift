@@ -157,7 +157,7 @@ public struct OrderHistory: Sendable {
 
     /// The discount codes of the order, each once, in their first order.
     public static func distinctCodes(_ order: OrderTruth) -> [DiscountCode] {
-        var seen = Set<String>()
-        return order.discountCodes.filter { seen.insert($0).inserted }.map(DiscountCode.init)
+        var seen = Set<DiscountCode>()
+        return order.discountCodes.map(DiscountCode.init).filter { seen.insert($0).inserted }
     }
 }

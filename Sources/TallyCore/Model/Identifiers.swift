@@ -8,6 +8,62 @@ public struct Identifier<Tag>: Hashable, Comparable, Sendable, CustomStringConve
     public static func < (lhs: Identifier, rhs: Identifier) -> Bool {
         codePointLess(lhs.rawValue, rhs.rawValue)
     }
+    /// The same code points (see `sameCodePoints`): `café` written precomposed and as `e` +
+    /// U+0301 are two SKUs, as they are two keys in the store's SQLite tables.
+    public static func == (lhs: Identifier, rhs: Identifier) -> Bool {
+        sameCodePoints(lhs.rawValue, rhs.rawValue)
+    }
+    public func hash(into hasher: inout Hasher) { hashCodePoints(rawValue, into: &hasher) }
+}
+
+/// A string that equals another only with the same code points: a `Set` or `Dictionary`
+/// key for text from input (emails, ids read back from SQL), where `String` would merge
+/// canonically equivalent spellings.
+public struct ExactString: Hashable, Sendable {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public static func == (lhs: ExactString, rhs: ExactString) -> Bool { sameCodePoints(lhs.value, rhs.value) }
+    public func hash(into hasher: inout Hasher) { hashCodePoints(value, into: &hasher) }
+}
+
+/// Whether two strings have the same code points (the same UTF-8 bytes), as contract §2
+/// compares strings. Swift's `==` on `String` is canonical equivalence instead: it calls
+/// `"caf\u{E9}"` and `"cafe\u{301}"` equal, which JSON, SQLite and the contract do not.
+@inlinable
+public func sameCodePoints(_ a: String, _ b: String) -> Bool {
+    // The same representation (a short string's bytes, or the same storage): equal. This
+    // is the common case of a hash table's probe that finds its key.
+    if sameRepresentation(a, b) { return true }
+    // Different code points whenever Swift finds them inequivalent (cheap for ASCII); only
+    // canonically equivalent strings need their bytes compared.
+    guard a == b else { return false }
+    let x = a.utf8, y = b.utf8
+    guard x.count == y.count else { return false }
+    let fast = x.withContiguousStorageIfAvailable { p in
+        y.withContiguousStorageIfAvailable { q in p.elementsEqual(q) }
+    }
+    return (fast ?? nil) ?? x.elementsEqual(y)
+}
+
+/// Whether two strings are bit for bit the same value: a string of up to 15 UTF-8 bytes
+/// holds them in its own two words; a longer one points to its storage.
+@inlinable
+func sameRepresentation(_ a: String, _ b: String) -> Bool {
+    withUnsafeBytes(of: a) { x in
+        withUnsafeBytes(of: b) { y in
+            x.load(fromByteOffset: 0, as: UInt64.self) == y.load(fromByteOffset: 0, as: UInt64.self)
+                && x.load(fromByteOffset: 8, as: UInt64.self) == y.load(fromByteOffset: 8, as: UInt64.self)
+        }
+    }
+}
+
+/// Hashes a string's UTF-8 bytes (consistent with `sameCodePoints`).
+@inlinable
+public func hashCodePoints(_ s: String, into hasher: inout Hasher) {
+    let utf8 = s.utf8
+    let done: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    if done == nil { for byte in utf8 { hasher.combine(byte) } }
+    hasher.combine(utf8.count)
 }
 
 public enum EventIDTag {}

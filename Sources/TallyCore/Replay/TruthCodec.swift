@@ -103,7 +103,7 @@ public enum TruthCodec {
             }
             guard let nOrders = r.count() else { return nil }
             parts.orders.reserveCapacity(nOrders)
-            var emails = Set<String>()  // a repeat customer's orders share one string, as in replay
+            var emails = Set<ExactString>()  // a repeat customer's orders share one string, as in replay
             for _ in 0..<nOrders {
                 guard let id = r.string(), let statusText = r.string(), let status = OrderStatus(rawValue: statusText),
                       let location = r.string(), let currency = r.string(), let lines = r.orderLines(), let total = r.int(),
@@ -117,7 +117,7 @@ public enum TruthCodec {
                 guard let fulfillmentIDs = r.strings() else { return nil }
                 parts.orders[OrderID(id)] = OrderTruth(
                     orderID: OrderID(id), status: status, location: Location(location), currency: currency, lines: lines, total: total,
-                    customerEmail: email.map { emails.insert($0).memberAfterInsert }, discountCodes: codes, placed: placed, statusSet: statusSet,
+                    customerEmail: email.map { emails.insert(ExactString($0)).memberAfterInsert.value }, discountCodes: codes, placed: placed, statusSet: statusSet,
                     restockedByRefunds: restocked, fulfillmentIDs: fulfillmentIDs.map(FulfillmentID.init))
             }
             guard let nFulfillments = r.count() else { return nil }
