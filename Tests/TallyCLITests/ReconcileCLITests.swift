@@ -191,4 +191,19 @@ struct ReconcileCodePointTests {
         #expect(result.stdout.contains("\"findings\": []"))
         dir.remove()
     }
+
+    @Test("a store's text compares by code points: a currency with the Kelvin sign is not KWD")
+    func storeText() throws {
+        let journal = dir.file("t.journal")
+        _ = try runTally(["init", "--journal", journal])
+        let events = dir.write(#"{"id":"p","type":"price.changed","occurred_at":"2026-11-20T10:00:00Z","data":{"sku":"A","price":100,"currency":"KWD"}}"# + "\n", to: "events.ndjson")
+        #expect(try runTally(["append", "--journal", journal, events]).status == 0)
+        try FileManager.default.createDirectory(atPath: dir.file("store"), withIntermediateDirectories: true)
+        // U+212A KELVIN SIGN is canonically equivalent to K: Swift's == would call these equal.
+        _ = dir.write("sku,price,currency\nA,100,\u{212A}WD\n", to: "store/products.csv")
+        let result = try runTally(["reconcile", "--journal", journal, "--store", dir.file("store"), "--format", "json", "--fail-on", "none"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\"kind\": \"price_drift\""), "\(result.stdout)")
+        dir.remove()
+    }
 }

@@ -65,6 +65,27 @@ struct CodePointTests {
         #expect(truth.orders[OrderID("1")].map { sameCodePoints($0.customerEmail ?? "", Self.composed + "@example.com") } == true)
     }
 
+    @Test("a checkpoint lists SKUs in code point order, so the same truth encodes to the same bytes in every process")
+    func checkpointOrder() throws {
+        var truth = Truth()
+        for (i, sku) in [Self.composed, Self.decomposed, "cafe"].enumerated() {
+            let line = "{\"id\":\"p\(i)\",\"type\":\"price.changed\",\"occurred_at\":\"2026-11-20T10:00:0\(i)Z\",\"data\":{\"sku\":\"\(sku)\",\"price\":\(i + 1),\"currency\":\"EUR\"}}"
+            guard case .success(let e) = EventDecoder.decode(line) else { Issue.record("bad line"); return }
+            truth.apply(ReplayEvent(seq: Seq(Int64(i + 1)), occurredAt: e.occurredAt, id: e.id, payload: e.payload))
+        }
+        let bytes = TruthCodec.encode(truth)
+        /// Where the SKU is written: its length, then its UTF-8 bytes.
+        func offset(_ s: String) -> Int? {
+            let needle = [UInt8(s.utf8.count)] + Array(s.utf8)
+            return (0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        // "cafe" < "cafe\u{301}" < "caf\u{E9}" by code point (e = U+0065 before é = U+00E9).
+        let plain = try #require(offset("cafe")), decomposed = try #require(offset(Self.decomposed)), composed = try #require(offset(Self.composed))
+        #expect(plain < decomposed && decomposed < composed)
+        let decoded = try #require(TruthCodec.decode(bytes))
+        #expect(decoded.prices.count == 3 && decoded.prices[SKU(Self.decomposed)]?.price == 2)
+    }
+
     @Test("the same id with content spelled the other way is a conflict, not a duplicate; two ids spelled apart are two events")
     func idempotency() throws {
         let journal = try Journal.create(at: dir.file("t.journal"))

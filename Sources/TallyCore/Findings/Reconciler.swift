@@ -99,8 +99,9 @@ public enum Reconciler {
                 continue
             }
             let stored = store.orders.values[position]
-            if stored.status != orders[i].status.rawValue {
-                let severity: Severity = orders[i].status == .cancelled && stored.status == "open" ? .critical : .high
+            // Store text compares by code points (`sameCodePoints`), as the contract compares strings.
+            if !sameCodePoints(stored.status, orders[i].status.rawValue) {
+                let severity: Severity = orders[i].status == .cancelled && sameCodePoints(stored.status, "open") ? .critical : .high
                 var f = caused(.orderStatusDrift, severity, key(), by: orders[i].statusSet)
                 f.expected = .text(orders[i].status.rawValue); f.actual = .text(stored.status)
                 out.append(f)
@@ -127,7 +128,7 @@ public enum Reconciler {
                 out.append(caused(.lostFulfillment, f.status == .success ? .critical : .high, key, by: f.created))
                 continue
             }
-            if stored != f.status.rawValue {
+            if !sameCodePoints(stored, f.status.rawValue) {
                 var finding = caused(.fulfillmentStatusDrift, .high, key, by: f.statusSet)
                 finding.expected = .text(f.status.rawValue); finding.actual = .text(stored)
                 out.append(finding)
@@ -171,7 +172,7 @@ public enum Reconciler {
                 out.append(caused(.lostProduct, .high, key, by: p.first))
                 continue
             }
-            if stored.price != p.price || stored.currency != p.currency {
+            if stored.price != p.price || !sameCodePoints(stored.currency, p.currency) {
                 var f = caused(.priceDrift, .high, key, by: p.last)
                 f.expected = .int(p.price); f.actual = .int(stored.price)
                 out.append(f)
@@ -189,14 +190,14 @@ public enum Reconciler {
                 if d.status != .deleted { out.append(caused(.lostDiscount, .high, key, by: d.lostCause)) }
                 continue
             }
-            if (d.status == .deleted || d.status == .disabled) && stored.status == "active" {
+            if (d.status == .deleted || d.status == .disabled) && sameCodePoints(stored.status, "active") {
                 var f = caused(.discountRevived, .critical, key, by: d.last)
                 f.expected = .text(d.status.name); f.actual = .text(stored.status)
                 out.append(f)
                 continue
             }
             guard d.status != .deleted, let def = d.definition else { continue }
-            if stored.kind != def.kind.rawValue || stored.value != def.value || stored.status != d.status.name
+            if !sameCodePoints(stored.kind, def.kind.rawValue) || stored.value != def.value || !sameCodePoints(stored.status, d.status.name)
                 || stored.startsAt != def.startsAt || stored.endsAt != def.endsAt || stored.usageLimit != def.usageLimit {
                 out.append(caused(.discountDrift, .high, key, by: d.last))
             }

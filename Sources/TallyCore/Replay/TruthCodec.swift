@@ -11,7 +11,7 @@ public enum TruthCodec {
         w.time(truth.position)
         w.int(Int64(truth.applied)); w.int(truth.maxSeq)
         w.varint(UInt64(truth.prices.count))
-        for (sku, p) in truth.prices.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        for (sku, p) in truth.prices.sorted(by: { $0.key < $1.key }) {
             w.string(sku.rawValue); w.int(p.price); w.string(p.currency); w.optional(p.compareAt); w.time(p.first); w.time(p.last)
         }
         w.varint(UInt64(truth.stock.count))
@@ -19,7 +19,7 @@ public enum TruthCodec {
             w.string(key.sku.rawValue); w.string(key.location.rawValue); w.int(s.available); w.time(s.last)
         }
         w.varint(UInt64(truth.discounts.count))
-        for (code, d) in truth.discounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        for (code, d) in truth.discounts.sorted(by: { $0.key < $1.key }) {
             w.string(code.rawValue)
             if let def = d.definition {
                 w.varint(1)
@@ -36,7 +36,7 @@ public enum TruthCodec {
             w.write(o.lines); w.int(o.total); w.optional(o.customerEmail); w.write(o.discountCodes)
             w.time(o.placed); w.time(o.statusSet)
             w.varint(UInt64(o.restockedByRefunds.count))
-            for (line, qty) in o.restockedByRefunds.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { w.string(line.rawValue); w.int(qty) }
+            for (line, qty) in o.restockedByRefunds.sorted(by: { $0.key < $1.key }) { w.string(line.rawValue); w.int(qty) }
             w.write(o.fulfillmentIDs.map(\.rawValue))
         }
         w.varint(UInt64(truth.fulfillments.count))
