@@ -33,8 +33,9 @@ extension Journal {
             var seen = Set<SnapshotID>()
             var result: [DrillRecord] = []
             while try s.step() {
-                guard seen.insert(SnapshotID(s.text(1))).inserted else { continue }
-                result.append(DrillRecord(runAt: Timestamp(microseconds: s.int64(0)), snapshotID: s.text(1), seconds: s.double(2), verdict: s.text(3), summary: s.text(4)))
+                let snapshot = s.text(1)
+                guard seen.insert(SnapshotID(snapshot)).inserted else { continue }
+                result.append(DrillRecord(runAt: Timestamp(microseconds: s.int64(0)), snapshotID: snapshot, seconds: s.double(2), verdict: s.text(3), summary: s.text(4)))
             }
             return result
         }

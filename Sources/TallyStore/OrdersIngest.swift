@@ -55,7 +55,7 @@ public final class OrdersDeriver: @unchecked Sendable {
     public private(set) var edits: [OrderEdit] = []
     public private(set) var typeCounts: [EventType: Int] = [:]
     public private(set) var ordersRead = 0
-    var seenFulfillments = Set<ExactString>(), seenRefunds = Set<ExactString>()  // ids by code points
+    var seenFulfillments = Set<FulfillmentID>(), seenRefunds = Set<RefundID>()
     var refundedByOrder: [OrderID: Int64]?
     var unpriced: [SKU] = [], unpricedSet = Set<SKU>()
     let hasher = SHA256Hasher()
@@ -97,7 +97,7 @@ public final class OrdersDeriver: @unchecked Sendable {
                 add(o.origin, o.line, "order", [o.orderID, String(o.total)] + o.lines.map { "\($0.lineID.rawValue)/\($0.sku.rawValue)/\($0.qty)/\($0.unitPrice)/\($0.discount)" },
                     .orderPlaced, o.placedAt, data)
             }
-            for f in o.fulfillments where seenFulfillments.insert(ExactString(f.id)).inserted {
+            for f in o.fulfillments where seenFulfillments.insert(FulfillmentID(f.id)).inserted {
                 let known = truth.fulfillments[FulfillmentID(f.id)]
                 if known == nil {
                     var data: [(String, JSONValue)] = [
@@ -114,7 +114,7 @@ public final class OrdersDeriver: @unchecked Sendable {
                     result.unchanged += 1
                 }
             }
-            for r in o.refunds where seenRefunds.insert(ExactString(r.id)).inserted {
+            for r in o.refunds where seenRefunds.insert(RefundID(r.id)).inserted {
                 guard truth.refunds[RefundID(r.id)] == nil else { result.unchanged += 1; continue }
                 var amount = r.amount
                 if r.cumulative {
@@ -188,10 +188,10 @@ public enum OrderExportReader {
             return try CSVTable.read(path)
         }
         var rejected: [DerivedEvent] = []
-        // Keyed by code points, as identifiers compare (not by Swift's canonical equivalence).
-        var orders: [ExactString: ExportedOrder] = [:]
+        // Keyed by typed ids: they compare by code points, as the contract does.
+        var orders: [OrderID: ExportedOrder] = [:]
         var order: [String] = []
-        var brokenOrders: [ExactString: String] = [:]
+        var brokenOrders: [OrderID: String] = [:]
         guard let ordersTable = try table("orders") else { throw .unreadable(path: folder + "/orders.csv", detail: "an orders export needs orders.csv") }
         let c = (id: ordersTable.column("order_id"), placed: ordersTable.column("placed_at"), location: ordersTable.column("location"),
                  currency: ordersTable.column("currency"), status: ordersTable.column("status"), total: ordersTable.column("total"),
@@ -203,8 +203,8 @@ public enum OrderExportReader {
                 guard let (_, placed) = try row.optionalTimestamp(c.placed) else { throw row.invalid(c.placed, "must not be empty") }
                 let status = try row.text(c.status)
                 guard status == "open" || status == "cancelled" else { throw row.invalid(c.status, "must be open or cancelled, got \(CanonicalJSON.quoted(status))") }
-                if orders[ExactString(id)] != nil { throw row.invalid(c.id, "order \(id) appears twice") }
-                orders[ExactString(id)] = ExportedOrder(orderID: id, placedAt: placed, location: try row.text(c.location), currency: try row.text(c.currency),
+                if orders[OrderID(id)] != nil { throw row.invalid(c.id, "order \(id) appears twice") }
+                orders[OrderID(id)] = ExportedOrder(orderID: id, placedAt: placed, location: try row.text(c.location), currency: try row.text(c.currency),
                                            status: status, cancelledAt: try row.optionalTimestamp(c.cancelled)?.1, total: try row.int(c.total),
                                            customerEmail: row.optionalText(c.email), lines: [], origin: row.file, line: row.line)
                 order.append(id)
@@ -213,15 +213,16 @@ public enum OrderExportReader {
             }
         }
         func child(_ row: CSVRow, _ orderID: String?, _ body: (inout ExportedOrder) throws(IngestRowError) -> Void) {
+            let key = orderID.map(OrderID.init)
             do throws(IngestRowError) {
                 try row.checkWidth()
-                guard let orderID, orders[ExactString(orderID)] != nil else {
+                guard let key, orders[key] != nil else {
                     throw IngestRowError(message: "\(row.file):\(row.line): order \(orderID ?? "(none)") is not in orders.csv")
                 }
-                try body(&orders[ExactString(orderID)]!)
+                try body(&orders[key]!)
             } catch {
                 rejected.append(row.rejected(error))
-                if let orderID, orders[ExactString(orderID)] != nil, brokenOrders[ExactString(orderID)] == nil { brokenOrders[ExactString(orderID)] = "\(row.file):\(row.line)" }
+                if let key, orders[key] != nil, brokenOrders[key] == nil { brokenOrders[key] = "\(row.file):\(row.line)" }
             }
         }
         if let lines = try table("order_lines") {
@@ -234,7 +235,7 @@ public enum OrderExportReader {
                 }
             }
         }
-        var fulfillmentOrder: [ExactString: String] = [:]
+        var fulfillmentOrder: [FulfillmentID: String] = [:]
         if let fs = try table("fulfillments") {
             let f = (id: fs.column("fulfillment_id"), order: fs.column("order_id"), location: fs.column("location"), status: fs.column("status"),
                      carrier: fs.column("carrier"), tracking: fs.column("tracking_number"), created: fs.column("created_at"))
@@ -247,7 +248,7 @@ public enum OrderExportReader {
                     o.fulfillments.append(.init(id: id, location: try row.text(f.location), status: status,
                                                 carrier: row.optionalText(f.carrier), trackingNumber: row.optionalText(f.tracking),
                                                 createdAt: created.1, lines: [], origin: row.file, line: row.line))
-                    fulfillmentOrder[ExactString(id)] = o.orderID
+                    fulfillmentOrder[FulfillmentID(id)] = o.orderID
                 }
             }
         }
@@ -255,13 +256,13 @@ public enum OrderExportReader {
             let x = (id: fl.column("fulfillment_id"), line: fl.column("line_id"), qty: fl.column("qty"))
             for row in fl.rows {
                 let fid = row.optionalText(x.id)
-                child(row, fid.flatMap { fulfillmentOrder[ExactString($0)] }) { (o: inout ExportedOrder) throws(IngestRowError) in
+                child(row, fid.flatMap { fulfillmentOrder[FulfillmentID($0)] }) { (o: inout ExportedOrder) throws(IngestRowError) in
                     guard let fid, let i = o.fulfillments.firstIndex(where: { sameCodePoints($0.id, fid) }) else { return }
                     o.fulfillments[i].lines.append(FulfillmentLine(lineID: LineID(try row.text(x.line)), qty: try row.int(x.qty)))
                 }
             }
         }
-        var refundOrder: [ExactString: String] = [:]
+        var refundOrder: [RefundID: String] = [:]
         if let rs = try table("refunds") {
             let r = (id: rs.column("refund_id"), order: rs.column("order_id"), amount: rs.column("amount"), created: rs.column("created_at"))
             for row in rs.rows {
@@ -269,7 +270,7 @@ public enum OrderExportReader {
                     let id = try row.text(r.id)
                     guard let created = try row.optionalTimestamp(r.created) else { throw row.invalid(r.created, "must not be empty") }
                     o.refunds.append(.init(id: id, amount: try row.int(r.amount), createdAt: created.1, lines: [], origin: row.file, line: row.line))
-                    refundOrder[ExactString(id)] = o.orderID
+                    refundOrder[RefundID(id)] = o.orderID
                 }
             }
         }
@@ -277,7 +278,7 @@ public enum OrderExportReader {
             let x = (id: rl.column("refund_id"), line: rl.column("line_id"), qty: rl.column("qty"), restock: rl.column("restock"))
             for row in rl.rows {
                 let rid = row.optionalText(x.id)
-                child(row, rid.flatMap { refundOrder[ExactString($0)] }) { (o: inout ExportedOrder) throws(IngestRowError) in
+                child(row, rid.flatMap { refundOrder[RefundID($0)] }) { (o: inout ExportedOrder) throws(IngestRowError) in
                     guard let rid, let i = o.refunds.firstIndex(where: { sameCodePoints($0.id, rid) }) else { return }
                     let restock = try row.int(x.restock)
                     guard restock == 0 || restock == 1 else { throw row.invalid(x.restock, "must be 0 or 1, got \(restock)") }
@@ -287,8 +288,8 @@ public enum OrderExportReader {
         }
         var result: [ExportedOrder] = []
         for id in order {
-            let o = orders[ExactString(id)]!
-            if let place = brokenOrders[ExactString(id)] {
+            let o = orders[OrderID(id)]!
+            if let place = brokenOrders[OrderID(id)] {
                 rejected.append(DerivedEvent(origin: o.origin, line: o.line, text: "order \(id)",
                                              rejection: "\(o.origin):\(o.line): order \(id) was not ingested: its row at \(place) was rejected"))
                 continue

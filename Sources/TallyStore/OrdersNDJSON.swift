@@ -8,7 +8,7 @@ extension OrderExportReader {
         let bytes = try CSVStoreReader.readFile(path)
         let name = String(path.split(separator: "/").last ?? Substring(path))
         var orders: [ExportedOrder] = [], rejected: [DerivedEvent] = []
-        var seen = Set<ExactString>()  // order ids by code points
+        var seen = Set<OrderID>()
         var lineNumber = 0
         for raw in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -16,7 +16,7 @@ extension OrderExportReader {
             if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
             do throws(IngestRowError) {
                 let order = try Self.order(from: Array(raw), file: name, line: lineNumber)
-                guard seen.insert(ExactString(order.orderID)).inserted else {
+                guard seen.insert(OrderID(order.orderID)).inserted else {
                     throw IngestRowError(message: "\(name):\(lineNumber): order \(order.orderID) appears twice")
                 }
                 orders.append(order)

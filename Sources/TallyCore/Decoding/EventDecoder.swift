@@ -91,11 +91,11 @@ public enum EventDecoder {
             let currency = try d.currency("currency")
             var seen: Set<LineID> = []  // distinct by code points, as identifiers compare
             let lines = try d.objects("lines", nonEmpty: true) { (l: FieldReader) throws(FieldError) -> OrderLine in
-                let lineID = try l.identifier("line_id")
-                if !seen.insert(LineID(lineID)).inserted {
-                    throw FieldError(path: l.fieldPath("line_id"), rule: "must be distinct within the order (repeats \(CanonicalJSON.quoted(lineID)))", got: nil)
+                let lineID = LineID(try l.identifier("line_id"))
+                if !seen.insert(lineID).inserted {
+                    throw FieldError(path: l.fieldPath("line_id"), rule: "must be distinct within the order (repeats \(CanonicalJSON.quoted(lineID.rawValue)))", got: nil)
                 }
-                return OrderLine(lineID: LineID(lineID), sku: SKU(try l.identifier("sku")),
+                return OrderLine(lineID: lineID, sku: SKU(try l.identifier("sku")),
                                  qty: try l.integer("qty", minimum: 1), unitPrice: try l.integer("unit_price", minimum: 0),
                                  discount: try l.optionalInteger("discount", minimum: 0) ?? 0)
             }

@@ -17,13 +17,19 @@ public struct Identifier<Tag>: Hashable, Comparable, Sendable, CustomStringConve
 }
 
 /// A string that equals another only with the same code points: a `Set` or `Dictionary`
-/// key for text from input (emails, ids read back from SQL), where `String` would merge
-/// canonically equivalent spellings.
+/// key for text from input that is not an identifier (customer emails), where `String`
+/// would merge canonically equivalent spellings. Ids use their `Identifier` type.
 public struct ExactString: Hashable, Sendable {
     public let value: String
     public init(_ value: String) { self.value = value }
     public static func == (lhs: ExactString, rhs: ExactString) -> Bool { sameCodePoints(lhs.value, rhs.value) }
     public func hash(into hasher: inout Hasher) { hashCodePoints(value, into: &hasher) }
+}
+
+extension Set where Element == ExactString {
+    /// The copy of `text` this set holds, inserted first if need be: equal texts then share
+    /// one string (replay and checkpoints intern customer emails this way).
+    public mutating func intern(_ text: String) -> String { insert(ExactString(text)).memberAfterInsert.value }
 }
 
 /// Whether two strings have the same code points (the same UTF-8 bytes), as contract §2

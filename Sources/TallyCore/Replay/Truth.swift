@@ -178,7 +178,7 @@ public struct Truth: Sendable {
     private mutating func placeOrder(_ p: OrderPlaced, _ journaled: ReplayEvent, _ at: EventTime) {
         let (position, inserted) = orders.insertIfAbsent(p.orderID) {
             OrderTruth(orderID: p.orderID, status: .open, location: p.location, currency: p.currency,
-                       lines: p.lines, total: p.total, customerEmail: p.customerEmail.map { emails.insert(ExactString($0)).memberAfterInsert.value },
+                       lines: p.lines, total: p.total, customerEmail: p.customerEmail.map { emails.intern($0) },
                        discountCodes: p.discountCodes, placed: at, statusSet: at)
         }
         if !inserted {

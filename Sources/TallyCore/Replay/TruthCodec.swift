@@ -117,7 +117,7 @@ public enum TruthCodec {
                 guard let fulfillmentIDs = r.strings() else { return nil }
                 parts.orders[OrderID(id)] = OrderTruth(
                     orderID: OrderID(id), status: status, location: Location(location), currency: currency, lines: lines, total: total,
-                    customerEmail: email.map { emails.insert(ExactString($0)).memberAfterInsert.value }, discountCodes: codes, placed: placed, statusSet: statusSet,
+                    customerEmail: email.map { emails.intern($0) }, discountCodes: codes, placed: placed, statusSet: statusSet,
                     restockedByRefunds: restocked, fulfillmentIDs: fulfillmentIDs.map(FulfillmentID.init))
             }
             guard let nFulfillments = r.count() else { return nil }
