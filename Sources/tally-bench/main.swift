@@ -4,14 +4,7 @@ import TallyJournal
 import TallyTestSupport
 
 // tally-bench: release-build benchmarks that print rates. Not unit tests.
-//   tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches 10000,100]
-//   tally-bench decode [--events N]
-//   tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]
-//   tally-bench ingest [--rows N] [--dir DIR]
-//   tally-bench archive [--events N] [--dir DIR]
-//   tally-bench checkpoints [--events N] [--padding N] [--dir DIR]
-//   tally-bench reconcile [--events N] [--dir DIR] [--checkpointed]
-//   tally-bench store --store S
+// `usage` below lists each benchmark with the options it reads; any other option is an error.
 
 func now() -> Double {
     var ts = timespec()
@@ -226,6 +219,47 @@ func generateCommand() {
     print("wrote \(count) events to \(out)")
 }
 
+let usage = "usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] | decode [--events N] | generate [--events N] [--out FILE] [--ids sequential|random] [--seed N] [--skus N] | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] [--checkpointed] | lookup --journal J [--lookups N] [--cold N] [--commands N] [--slowest N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--skus N] [--order-permille N] [--dir DIR] | store --store S [--mode M]"
+
+/// The options each benchmark reads (each takes a value) and its flags: anything else is a
+/// mistake, said before any work starts (a misspelt option would otherwise run the defaults,
+/// possibly for many minutes, and `generate --help` wrote a million events).
+let knownOptions: [String: (options: Set<String>, flags: Set<String>)] = [
+    "append": (["--events", "--ids", "--single", "--batches"], []),
+    "decode": (["--events"], []),
+    "generate": (["--events", "--out", "--ids", "--seed", "--skus"], []),
+    "reconcile": (["--events", "--skus", "--order-permille", "--dir"], ["--checkpointed"]),
+    "lookup": (["--journal", "--lookups", "--cold", "--commands", "--slowest"], []),
+    "ingest": (["--rows", "--dir"], []),
+    "archive": (["--events", "--dir"], []),
+    "checkpoints": (["--events", "--padding", "--skus", "--order-permille", "--dir"], []),
+    "store": (["--store", "--mode"], []),
+]
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+func checkArguments() {
+    let args = Array(CommandLine.arguments.dropFirst())
+    if args.contains("--help") || args.contains("-h") { print(usage); exit(0) }
+    guard let command = args.first, let known = knownOptions[command] else {
+        fail(usage)
+    }
+    var i = 1
+    while i < args.count {
+        let arg = args[i]
+        if known.flags.contains(arg) { i += 1; continue }
+        guard known.options.contains(arg) else {
+            fail("tally-bench \(command): unknown option \(arg)\n" + usage)
+        }
+        guard i + 1 < args.count else { fail("tally-bench \(command): \(arg) needs a value") }
+        i += 2
+    }
+}
+
+checkArguments()
 switch CommandLine.arguments.dropFirst().first {
 case "generate": generateCommand()
 case "reconcile": try reconcileBenchmark()
@@ -237,6 +271,5 @@ case "archive": try archiveBenchmark()
 case "checkpoints": try checkpointBenchmark()
 case "store": try storeBenchmark()
 default:
-    print("usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] | decode [--events N] | generate --events N --out FILE | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] | lookup --journal J [--lookups N] [--cold N] [--commands N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--dir DIR] | store --store S")
-    exit(2)
+    fail(usage)
 }

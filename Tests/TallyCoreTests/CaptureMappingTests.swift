@@ -123,7 +123,7 @@ struct ShopifyMappingTests {
             } catch let error as MappingError { return error.message } catch { return "\(error)" }
         }
         let base = #""id": 1, "currency": "USD", "created_at": "2026-11-26T14:05:31-05:00", "total_price": "1.00""#
-        #expect(message("[]") == "the body must be a JSON object, got an array")
+        #expect(message("[]") == "the body must be a JSON object, got an empty array")
         #expect(message("{\(base), \"line_items\": [{\"id\": 2, \"sku\": \"A\", \"quantity\": -2, \"price\": \"1.00\"}]}")
                 == "line_items[0].quantity must be an integer ≥ 1, got -2")
         #expect(message("{\(base), \"line_items\": [{\"id\": 2, \"sku\": \"A\", \"quantity\": 1, \"price\": \"1.005\"}]}")

@@ -101,7 +101,7 @@ struct EventDecoderTests {
         (#"{"id":"e","occurred_at":"2026-11-20T10:15:00Z","data":{"code":"A"}}"#, "events.ndjson:17: type is required"),
         (#"{"id":"e","type":"discount.deleted","data":{"code":"A"}}"#, "events.ndjson:17: discount.deleted: occurred_at is required"),
         (#"{"id":"e","type":"discount.deleted","occurred_at":"2026-11-20T10:15:00Z"}"#, "events.ndjson:17: discount.deleted: data is required"),
-        (#"{"id":"e","type":"discount.deleted","occurred_at":"2026-11-20T10:15:00Z","data":[]}"#, "events.ndjson:17: discount.deleted: data must be an object, got an array"),
+        (#"{"id":"e","type":"discount.deleted","occurred_at":"2026-11-20T10:15:00Z","data":[]}"#, "events.ndjson:17: discount.deleted: data must be an object, got an empty array"),
         (#"{"id":"e","type":"discount.deleted","occurred_at":"2026-11-20T10:15:00Z","source":5,"data":{"code":"A"}}"#, "events.ndjson:17: discount.deleted: source must be a string, got 5"),
         (#"[1]"#, "events.ndjson:17: an event must be a JSON object, got an array"),
     ])
@@ -128,7 +128,7 @@ struct EventDecoderTests {
         ("price.changed", #"{"sku":"A","price":1,"currency":"usd"}"#, "data.currency must be three upper-case letters (ISO 4217), got \"usd\""),
         ("price.changed", #"{"sku":"A","price":1,"currency":"US"}"#, "data.currency must be three upper-case letters"),
         ("price.changed", #"{"sku":"A","price":1,"currency":"USD","compare_at":-1}"#, "data.compare_at must be an integer ≥ 0, got -1"),
-        ("order.placed", #"{"order_id":"1","location":"m","currency":"USD","lines":[],"total":1}"#, "data.lines must be a non-empty array, got an array"),
+        ("order.placed", #"{"order_id":"1","location":"m","currency":"USD","lines":[],"total":1}"#, "data.lines must be a non-empty array, got an empty array"),
         ("order.placed", #"{"order_id":"1","location":"m","currency":"USD","lines":[{"line_id":"1","sku":"A","qty":1,"unit_price":1},{"line_id":"1","sku":"B","qty":1,"unit_price":1}],"total":1}"#, "data.lines[1].line_id must be distinct within the order"),
         ("order.placed", #"{"order_id":"1","location":"m","currency":"USD","lines":[{"line_id":"1","sku":"A","qty":1,"unit_price":1,"discount":-1}],"total":1}"#, "data.lines[0].discount must be an integer ≥ 0, got -1"),
         ("order.placed", #"{"order_id":"1","location":"m","currency":"USD","lines":[3],"total":1}"#, "data.lines[0] must be an object, got 3"),

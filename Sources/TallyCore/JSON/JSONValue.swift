@@ -17,7 +17,7 @@ public enum JSONValue: Sendable, Equatable {
         case .string(let s):
             let shown = s.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(s.unicodeScalars.prefix(40))) + "…" : s
             return "\"" + shown + "\""
-        case .array: return "an array"
+        case .array(let elements): return elements.isEmpty ? "an empty array" : "an array"
         case .object: return "an object"
         }
     }
