@@ -9,7 +9,7 @@ import TallyTestSupport
 /// rehashes the archive first), `tally verify` of what is left, and an order lookup
 /// through the archive.
 func archiveBenchmark() throws {
-    let count = Int(option("--events", "1000000"))!
+    let count = number("--events", 1000000)
     let dir = option("--dir", "/tmp/archive-bench")
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let journalPath = dir + "/october.journal", eventsPath = dir + "/events.ndjson"

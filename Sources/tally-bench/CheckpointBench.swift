@@ -10,10 +10,10 @@ import TallyTestSupport
 /// a checkpoint at the nightly snapshot, as `tally snapshot` writes it; then the real `tally
 /// reconcile --format json` is timed on both against the same restored store.
 func checkpointBenchmark() throws {
-    let count = Int(option("--events", "1000000"))!
-    let padding = Int(option("--padding", "9000000"))!
-    let skus = Int(option("--skus", "100000"))!
-    let orderPermille = Int(option("--order-permille", "100"))!
+    let count = number("--events", 1000000)
+    let padding = number("--padding", 9000000)
+    let skus = number("--skus", 100000)
+    let orderPermille = number("--order-permille", 100)
     let dir = benchDirectory("bench-checkpoints")
     let incident = dir + "/incident.ndjson", store = dir + "/store.db", paddingPath = dir + "/padding.ndjson"
     let head = dir + "/head.ndjson", tail = dir + "/tail.ndjson"

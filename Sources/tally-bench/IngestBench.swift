@@ -5,7 +5,7 @@ import TallyTestSupport
 /// order, most fulfilled, some cancelled or refunded) and times the real
 /// `tally ingest orders` into a fresh journal, then again (everything already there).
 func ingestBenchmark() throws {
-    let rows = Int(option("--rows", "1000000"))!
+    let rows = number("--rows", 1000000)
     let dir = option("--dir", "/tmp/ingest-bench")
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let export = dir + "/orders_export.csv"

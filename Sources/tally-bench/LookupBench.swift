@@ -10,9 +10,9 @@ import TallySQLite
 func lookupBenchmark() throws {
     let path = option("--journal", "")
     guard !path.isEmpty else { print("usage: tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]"); exit(2) }
-    let lookups = Int(option("--lookups", "10000"))!
-    let coldLookups = Int(option("--cold", "200"))!
-    let commands = Int(option("--commands", "100"))!
+    let lookups = number("--lookups", 10000)
+    let coldLookups = number("--cold", 200)
+    let commands = number("--commands", 100)
     let journal = try Journal.open(at: path, readOnly: true)
     let stats = try journal.stats()
     print("lookup benchmark: \(stats.events) events in \(path)")

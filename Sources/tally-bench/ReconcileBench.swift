@@ -9,9 +9,9 @@ import TallyTestSupport
 /// events, its journal, and the restored store (1M orders at 10M events), then
 /// times the real `tally reconcile --format json` against it.
 func reconcileBenchmark() throws {
-    let count = Int(option("--events", "1000000"))!
-    let skus = Int(option("--skus", "100000"))!
-    let orderPermille = Int(option("--order-permille", "100"))!
+    let count = number("--events", 1000000)
+    let skus = number("--skus", 100000)
+    let orderPermille = number("--order-permille", 100)
     let dir = benchDirectory("bench-reconcile")
     let eventsPath = dir + "/events.ndjson", journalPath = dir + "/bench.journal", storePath = dir + "/store.db"
     print("reconcile benchmark: \(count) events, \(skus) SKUs, \(orderPermille)‰ orders, in \(dir)")

@@ -18,6 +18,22 @@ func option(_ name: String, _ fallback: String) -> String {
     return fallback
 }
 
+/// A whole-number option: its value, or `fallback` when it is not given.
+func number(_ name: String, _ fallback: Int) -> Int {
+    let text = option(name, String(fallback))
+    guard let value = Int(text), value >= 0 else { fail("tally-bench: \(name) must be a whole number, got \(text)") }
+    return value
+}
+
+/// `--ids sequential|random`: time-ordered event ids, or random 128-bit ones.
+func idStyle() -> SyntheticHistory.IDStyle {
+    switch option("--ids", "sequential") {
+    case "sequential": return .sequential
+    case "random": return .random128
+    case let other: fail("tally-bench: --ids must be sequential or random, got \(other)")
+    }
+}
+
 /// `--dir DIR` (created when missing), else a new temporary folder named after `name`.
 func benchDirectory(_ name: String) -> String {
     let given = option("--dir", "")
@@ -77,9 +93,9 @@ func naivePythonIngest(_ file: String) -> Double? {
 }
 
 func appendBenchmark() throws {
-    let count = Int(option("--events", "1000000"))!
-    let singleCount = Int(option("--single", "3000"))!
-    let ids: SyntheticHistory.IDStyle = option("--ids", "sequential") == "random" ? .random128 : .sequential
+    let count = number("--events", 1000000)
+    let singleCount = number("--single", 3000)
+    let ids = idStyle()
     let dir = TempDirectory("bench")
     defer { dir.remove() }
     print("append benchmark: \(count) events, ids \(ids), SQLite \(sqliteVersion()), dir \(dir.path)")
@@ -165,7 +181,7 @@ enum BenchSQLite {
 
 /// Foundation's decoders against Tally's strict parser on the same lines.
 func decodeBenchmark() throws {
-    let count = Int(option("--events", "200000"))!
+    let count = number("--events", 200000)
     let lines = generate(count, ids: .sequential)
     let datas = lines.map { Data($0.utf8) }
     var start = now()
@@ -203,10 +219,10 @@ enum AnyJSON: Decodable {
 
 /// Streams a synthetic history to a file (for memory measurements and other tools).
 func generateCommand() {
-    let count = Int(option("--events", "1000000"))!
+    let count = number("--events", 1000000)
     let out = option("--out", "events.ndjson")
-    let ids: SyntheticHistory.IDStyle = option("--ids", "sequential") == "random" ? .random128 : .sequential
-    var history = SyntheticHistory(seed: UInt64(option("--seed", "2026"))!, skuCount: Int(option("--skus", "100000"))!, idStyle: ids)
+    let ids = idStyle()
+    var history = SyntheticHistory(seed: UInt64(number("--seed", 2026)), skuCount: number("--skus", 100000), idStyle: ids)
     guard let file = fopen(out, "w") else { print("cannot write \(out)"); exit(2) }
     var buffer = ""
     for i in 0..<count {
