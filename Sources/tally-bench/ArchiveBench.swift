@@ -15,7 +15,7 @@ func archiveBenchmark() throws {
     let journalPath = dir + "/october.journal", eventsPath = dir + "/events.ndjson"
     if !FileManager.default.fileExists(atPath: journalPath) {
         var history = SyntheticHistory(seed: 31, skuCount: 100_000)
-        guard let file = fopen(eventsPath, "w") else { print("cannot write \(eventsPath)"); exit(2) }
+        guard let file = fopen(eventsPath, "w") else { fail("tally-bench: cannot write \(eventsPath)") }
         var buffer = ""
         for i in 0..<count {
             buffer += history.next() + "\n"

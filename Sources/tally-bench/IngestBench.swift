@@ -11,7 +11,7 @@ func ingestBenchmark() throws {
     let export = dir + "/orders_export.csv"
     var random = SeededRandom(seed: 7)
     if !FileManager.default.fileExists(atPath: export) {
-        guard let file = fopen(export, "w") else { print("cannot write \(export)"); exit(2) }
+        guard let file = fopen(export, "w") else { fail("tally-bench: cannot write \(export)") }
         fputs("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Lineitem fulfillment status,Cancelled at,Refunded Amount,Vendor,Id,Lineitem discount,Location\n", file)
         var written = 0, order = 0
         var buffer = ""

@@ -8,8 +8,7 @@ import TallySQLite
 /// builds): in-process latency warm, then after evicting the journal from the page
 /// cache, then the whole `tally lookup --format json` command.
 func lookupBenchmark() throws {
-    let path = option("--journal", "")
-    guard !path.isEmpty else { print("usage: tally-bench lookup --journal J [--lookups N] [--cold N] [--commands N]"); exit(2) }
+    let path = required("--journal")
     let lookups = number("--lookups", 10000)
     let coldLookups = number("--cold", 200)
     let commands = number("--commands", 100)

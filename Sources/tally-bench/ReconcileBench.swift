@@ -118,7 +118,7 @@ func writeIncident(count: Int, skus: Int, orderPermille: Int, eventsPath: String
     let snapshotAt = count * 9 / 10, restoreAt = count * 95 / 100
     var storeTruth = Truth()
     var orders = 0
-    guard let file = fopen(eventsPath, "w") else { print("cannot write \(eventsPath)"); exit(2) }
+    guard let file = fopen(eventsPath, "w") else { fail("tally-bench: cannot write \(eventsPath)") }
     var lines = 0, snapshotLines = 0
     var buffer = ""
     var lastText = ""

@@ -7,8 +7,7 @@ import TallyStore
 /// store (`StoreFacts`, with the digest and without), each in its own process:
 /// `tally-bench store --store S`.
 func storeBenchmark() throws {
-    let path = option("--store", "")
-    guard !path.isEmpty else { print("usage: tally-bench store --store S"); exit(2) }
+    let path = required("--store")
     switch option("--mode", "") {
     case "full": try readFull(path)
     case "facts": try readFacts(path, digest: true)

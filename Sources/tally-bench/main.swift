@@ -25,6 +25,13 @@ func number(_ name: String, _ fallback: Int) -> Int {
     return value
 }
 
+/// An option the benchmark cannot run without.
+func required(_ name: String) -> String {
+    let value = option(name, "")
+    guard !value.isEmpty else { fail("tally-bench: \(name) is required\n" + usage) }
+    return value
+}
+
 /// `--ids sequential|random`: time-ordered event ids, or random 128-bit ones.
 func idStyle() -> SyntheticHistory.IDStyle {
     switch option("--ids", "sequential") {
@@ -96,6 +103,10 @@ func appendBenchmark() throws {
     let count = number("--events", 1000000)
     let singleCount = number("--single", 3000)
     let ids = idStyle()
+    let batches = option("--batches", "10000,100").split(separator: ",", omittingEmptySubsequences: false).map { part in
+        guard let n = Int(part), n >= 1 else { fail("tally-bench: --batches must be whole numbers ≥ 1, got \(part)") }
+        return n
+    }
     let dir = TempDirectory("bench")
     defer { dir.remove() }
     print("append benchmark: \(count) events, ids \(ids), SQLite \(sqliteVersion()), dir \(dir.path)")
@@ -111,7 +122,6 @@ func appendBenchmark() throws {
                  fdatasyncRate(dir: dir.path, pages: 13, append: true)))
 
     var results: [(String, Double)] = []
-    let batches = option("--batches", "10000,100").split(separator: ",").compactMap { Int($0) }
     for batch in batches {
         let path = dir.file("batch\(batch).journal")
         let journal = try Journal.create(at: path)
@@ -223,7 +233,7 @@ func generateCommand() {
     let out = option("--out", "events.ndjson")
     let ids = idStyle()
     var history = SyntheticHistory(seed: UInt64(number("--seed", 2026)), skuCount: number("--skus", 100000), idStyle: ids)
-    guard let file = fopen(out, "w") else { print("cannot write \(out)"); exit(2) }
+    guard let file = fopen(out, "w") else { fail("tally-bench: cannot write \(out)") }
     var buffer = ""
     for i in 0..<count {
         buffer += history.next()
