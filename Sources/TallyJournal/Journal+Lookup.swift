@@ -31,9 +31,7 @@ extension Journal {
             let placement = own.first { $0.seq == order.placed.seq }
             var prices: [PriceAtOrder] = []
             for line in order.lines {
-                let last = try lastEvent(
-                    "SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type = \(EventType.priceChanged.code) AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC",
-                    line.sku.rawValue, before: order.placed)
+                let last = try lastPrice(line.sku, before: order.placed)
                 var list: PriceChanged?
                 if case .priceChanged(let p)? = last?.event.payload { list = p }
                 prices.append(PriceAtOrder(lineID: line.lineID, sku: line.sku, charged: line.unitPrice, list: list, listSeq: last?.seq))
@@ -93,30 +91,27 @@ extension Journal {
     /// The orders whose placement carried `email`, newest placement first (exact match).
     public func orders(email: String) throws(JournalError) -> [OrderID] {
         try wrap { () throws(SQLiteError) -> [OrderID] in
-            let s = try cached("""
-                SELECT order_id, max(occurred_us) AS t, max(seq) FROM events
-                WHERE customer_email = ? AND type = \(EventType.orderPlaced.code)
-                GROUP BY order_id ORDER BY t DESC, 3 DESC
-                """)
-            defer { s.reset() }
-            s.bind(email, at: 1)
-            var ids: [OrderID] = []
-            while try s.step() { ids.append(OrderID(s.text(0))) }
-            return ids
+            // Per order: its newest placement's time, then its highest seq, newest first.
+            var newest: [OrderID: (occurredUs: Int64, seq: Int64)] = [:]
+            for c in try lookupCandidates(.email, email, types: [.orderPlaced]) {
+                let order = OrderID(try text(of: "order_id", seq: c.seq) ?? "")
+                let was = newest[order] ?? (.min, .min)
+                newest[order] = (max(was.occurredUs, c.occurredUs), max(was.seq, c.seq))
+            }
+            return newest.sorted { ($0.value.occurredUs, $0.value.seq) > ($1.value.occurredUs, $1.value.seq) }.map(\.key)
         }
     }
 
     /// The fulfillments created with this tracking number: (order, fulfillment) in event-time order.
     public func fulfillments(trackingNumber: String) throws(JournalError) -> [(order: OrderID, fulfillment: FulfillmentID)] {
         try wrap { () throws(SQLiteError) -> [(order: OrderID, fulfillment: FulfillmentID)] in
-            let s = try cached("""
-                SELECT order_id, fulfillment_id FROM events
-                WHERE tracking_number = ? AND type = \(EventType.fulfillmentCreated.code) ORDER BY occurred_us, seq
-                """)
+            let s = try cached("SELECT order_id, fulfillment_id FROM events WHERE seq = ?")
             defer { s.reset() }
-            s.bind(trackingNumber, at: 1)
             var result: [(order: OrderID, fulfillment: FulfillmentID)] = []
-            while try s.step() { result.append((OrderID(s.text(0)), FulfillmentID(s.text(1)))) }
+            for c in try lookupCandidates(.tracking, trackingNumber, types: [.fulfillmentCreated]).sorted(by: { ($0.occurredUs, $0.seq) < ($1.occurredUs, $1.seq) }) {
+                s.reset(); s.bind(c.seq, at: 1)
+                if try s.step() { result.append((OrderID(s.text(0)), FulfillmentID(s.text(1)))) }
+            }
             return result
         }
     }
@@ -138,17 +133,22 @@ extension Journal {
         return TimelineEvent(seq: Seq(s.int64(0)), recordedAt: Timestamp(microseconds: s.int64(1)), event: event)
     }
 
-    /// The newest event of `sql` (parameters: a key, then `occurred_us <= ?`, rows newest
-    /// first) that sorts strictly before `time` in event-time order.
-    private func lastEvent(_ sql: String, _ key: String, before time: EventTime) throws(SQLiteError) -> TimelineEvent? {
-        let s = try cached(sql)
+    /// The SKU's newest `price.changed` that sorts strictly before `time` in event-time order
+    /// (nil for no time: its newest of all).
+    func lastPrice(_ sku: SKU, before time: EventTime?) throws(SQLiteError) -> TimelineEvent? {
+        let until = time?.occurredAt.microseconds ?? .max
+        let best = try lookupCandidates(.sku, sku.rawValue, types: [.priceChanged], until: until)
+            .filter { c in time.map { c.seq < $0.seq.rawValue || c.occurredUs < $0.occurredAt.microseconds } ?? true }
+            .max { ($0.occurredUs, $0.seq) < ($1.occurredUs, $1.seq) }
+        return try best.flatMap { b throws(SQLiteError) in try events(atSeqs: [b.seq]).first }
+    }
+
+    /// One text column of the event at `seq`.
+    private func text(of column: String, seq: Int64) throws(SQLiteError) -> String? {
+        let s = try cached("SELECT \(column) FROM events WHERE seq = ?")
         defer { s.reset() }
-        s.bind(key, at: 1); s.bind(time.occurredAt.microseconds, at: 2)
-        while try s.step() {
-            guard s.int64(0) < time.seq.rawValue || s.int64(EventRecord.occurredUsIndex) < time.occurredAt.microseconds else { continue }
-            return Journal.timelineEvent(row: s)
-        }
-        return nil
+        s.bind(seq, at: 1)
+        return try s.step() ? s.optionalText(0) : nil
     }
 
     /// Truth's discount `code` just before `time`: its last event then, and for a delete,
@@ -179,7 +179,8 @@ extension Journal {
     public func skuHistory(_ sku: SKU, from: Timestamp?, to: Timestamp?) throws(JournalError) -> SKUHistory {
         try wrap { () throws(SQLiteError) -> SKUHistory in
             let limit = to?.microseconds ?? Int64.max
-            var events = try rows("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type IN (1, 2, 3) AND occurred_us <= \(limit)", sku.rawValue)
+            let own = try lookupCandidates(.sku, sku.rawValue, types: [.priceChanged, .inventorySet, .inventoryAdjusted], until: limit)
+            var events = try self.events(atSeqs: own.map(\.seq).sorted())
             var orders = Set<OrderID>()
             let indexed = try orderSKUsSeq()
             if try hasTable("order_skus") {
@@ -267,10 +268,7 @@ extension Journal {
     /// Truth's price of a SKU now: its last `price.changed` in event-time order (an index read).
     public func currentPrice(_ sku: SKU) throws(JournalError) -> PriceChanged? {
         try wrap { () throws(SQLiteError) -> PriceChanged? in
-            let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE sku = ? AND type = \(EventType.priceChanged.code) ORDER BY occurred_us DESC, seq DESC LIMIT 1")
-            defer { s.reset() }
-            s.bind(sku.rawValue, at: 1)
-            guard try s.step(), case .priceChanged(let p)? = Journal.timelineEvent(row: s)?.event.payload else { return nil }
+            guard case .priceChanged(let p)? = try lastPrice(sku, before: nil)?.event.payload else { return nil }
             return p
         }
     }

@@ -196,7 +196,7 @@ extension Journal {
                 try orders.step()
                 // The append-only triggers stand aside for this one transaction only.
                 try connection.execute("DROP TRIGGER IF EXISTS events_no_delete; DROP TRIGGER IF EXISTS anchors_no_delete;")
-                for table in ["events", "anchors", "order_skus"] {
+                for table in ["events", "anchors", "order_skus"] + Schema.lookupTables.map(\.table) {
                     let delete = try connection.prepare("DELETE FROM main.\(table) WHERE seq <= ?")
                     delete.bind(through, at: 1)
                     try delete.step()

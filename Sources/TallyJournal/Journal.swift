@@ -90,13 +90,17 @@ public final class Journal {
             if isNew {
                 try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('type_counts', 'complete')")
                 try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('id_key', '\(newJournalIDKeyScheme.rawValue)')")
+                try connection.execute("INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('lookups_seq', '0')")
             }
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw .notAJournal(path: path, detail: error.message)
         }
-        if !isNew { try journal.completeTypeCounts() }
+        if !isNew {
+            try journal.completeTypeCounts()
+            try journal.migrateLookupTables(notice: { _ in })
+        }
         try journal.loadIDKeyScheme()
         return journal
     }
@@ -125,6 +129,7 @@ public final class Journal {
                 try connection.execute(Schema.create)
             }
             try journal.completeTypeCounts()
+            try journal.migrateLookupTables(notice: notice)
         }
         try journal.loadIDKeyScheme()
         return journal
@@ -212,10 +217,10 @@ public final class Journal {
         }
     }
 
-    /// What a command that appended does at its end: brings the derived `order_skus`
-    /// table up to date and checkpoints.
+    /// What a command that appended does at its end: brings the derived tables (`order_skus`
+    /// and the lookup tables) up to date and checkpoints.
     public func finishAppending() throws(JournalError) {
-        try indexOrderSKUs()
+        try indexDerivedTables()
         checkpoint()
     }
 

@@ -94,14 +94,36 @@ enum Schema {
     DROP INDEX IF EXISTS events_by_time;
     CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, occurred_us) WHERE order_id IS NOT NULL;
     DROP INDEX IF EXISTS events_by_sku;
-    CREATE INDEX IF NOT EXISTS events_by_sku_type ON events (sku, type, occurred_us) WHERE sku IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_fulfillment ON events (fulfillment_id) WHERE fulfillment_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS events_by_email ON events (customer_email) WHERE customer_email IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS events_by_tracking ON events (tracking_number) WHERE tracking_number IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_ref ON events (ref) WHERE ref IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_snapshot ON events (snapshot_id, type) WHERE snapshot_id IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_code ON events (code, occurred_us) WHERE code IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_by_refund ON events (refund_id) WHERE refund_id IS NOT NULL;
+
+    -- The lookups by SKU, customer email and tracking number: derived from the events (so
+    -- outside the hash chain), brought up to date in key order at the end of each append
+    -- (`Journal.indexLookups`; journal_meta.lookups_seq says how far they reach). As indexes
+    -- on `events` they were random B-tree inserts in every commit: 45% of a bare insert's
+    -- time (docs/benchmarks.md). A lookup also reads the events appended since.
+    CREATE TABLE IF NOT EXISTS lookup_skus (
+      sku         TEXT    NOT NULL,
+      type        INTEGER NOT NULL,
+      occurred_us INTEGER NOT NULL,
+      seq         INTEGER NOT NULL,
+      PRIMARY KEY (sku, type, occurred_us, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS lookup_emails (
+      email       TEXT    NOT NULL,
+      occurred_us INTEGER NOT NULL,
+      seq         INTEGER NOT NULL,
+      PRIMARY KEY (email, occurred_us, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS lookup_trackings (
+      tracking_number TEXT    NOT NULL,
+      occurred_us     INTEGER NOT NULL,
+      seq             INTEGER NOT NULL,
+      PRIMARY KEY (tracking_number, occurred_us, seq)
+    ) WITHOUT ROWID;
 
     -- Which orders sold a SKU: one row per distinct SKU of each order.placed, derived from
     -- the events (so outside the hash chain) at the end of each append, in key order;
@@ -208,6 +230,17 @@ enum Schema {
     CREATE TRIGGER IF NOT EXISTS deliveries_no_delete BEFORE DELETE ON deliveries
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: deliveries cannot be deleted'); END;
     """
+
+    /// The derived lookup tables, each with the events column it holds and the statement
+    /// that brings it up to date with the events of seq ?1 (exclusive) to ?2, in key order.
+    static let lookupTables: [(table: String, column: String, fill: String)] = [
+        ("lookup_skus", "sku", "INSERT OR IGNORE INTO lookup_skus SELECT sku, type, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND sku IS NOT NULL ORDER BY 1, 2, 3, 4"),
+        ("lookup_emails", "customer_email", "INSERT OR IGNORE INTO lookup_emails SELECT customer_email, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND customer_email IS NOT NULL ORDER BY 1, 2, 3"),
+        ("lookup_trackings", "tracking_number", "INSERT OR IGNORE INTO lookup_trackings SELECT tracking_number, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND tracking_number IS NOT NULL ORDER BY 1, 2, 3"),
+    ]
+
+    /// The indexes the lookup tables replaced, dropped once a journal has the tables filled.
+    static let replacedLookupIndexes = "DROP INDEX IF EXISTS events_by_sku_type; DROP INDEX IF EXISTS events_by_email; DROP INDEX IF EXISTS events_by_tracking;"
 
     static let insertEvent = "INSERT INTO events (seq, recorded_us, " + EventRecord.columns.joined(separator: ", ")
         + ", hash) VALUES (" + Array(repeating: "?", count: EventRecord.columns.count + 3).joined(separator: ", ") + ")"

@@ -19,7 +19,7 @@ public final class GroupCommitter: Sendable {
 
     /// Requests per transaction at most (a burst larger than this takes several).
     public static let groupRequestsMax = 512
-    /// How often the writer indexes new orders' SKUs for lookups (each catch-up is a short
+    /// How often the writer brings the derived lookup tables up to date (each catch-up is a short
     /// transaction; every 10 s made a stall long enough to show in the p99 latency).
     public static let idleIndexSeconds: Double = 1
 
@@ -116,7 +116,7 @@ public final class GroupCommitter: Sendable {
             }
             let sinceIndexed = Double(DispatchTime.now().uptimeNanoseconds - lastIndexed.uptimeNanoseconds) / 1e9
             if stopping || sinceIndexed >= GroupCommitter.idleIndexSeconds {
-                try? journalBox.journal.indexOrderSKUs()
+                try? journalBox.journal.indexDerivedTables()
                 lastIndexed = DispatchTime.now()
             }
             if stopping { stopped.signal(); return }

@@ -28,6 +28,7 @@ func lookupBenchmark() throws {
     }
 
     func percentiles(_ samples: [Double]) -> String {
+        guard !samples.isEmpty else { return "none measured" }
         let sorted = samples.sorted()
         func at(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
         return String(format: "p50 %.3f ms  p99 %.3f ms  max %.3f ms", at(0.5), at(0.99), sorted.last! * 1000)

@@ -128,7 +128,7 @@ func appendBenchmark() throws {
         var summary = AppendSummary()
         let start = now()
         try AppendRunner(journal: journal, batchSize: batch).run(path: file, into: &summary)
-        try journal.finishAppending() // the SKU index catch-up and checkpoint `tally append` ends with
+        try journal.finishAppending() // the lookup tables' catch-up and checkpoint `tally append` ends with
         let seconds = now() - start
         precondition(summary.appended == count, "appended \(summary.appended) of \(count)")
         print("tally append, batch \(String(batch).padding(toLength: 6, withPad: " ", startingAt: 0)):          \(rate(count, seconds))")
@@ -151,7 +151,7 @@ func appendBenchmark() throws {
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / seconds / syncs))
         let served = try serverSingleEventAppends(lines: lines.prefix(singleCount), path: dir.file("served.journal"))
         print("tally serve's commit path, one event at a time: \(rate(singleCount, served.seconds))")
-        print(String(format: "  pages written per commit (index and chain):   %9.1f  (the SKU index catch-up each second included)", served.pagesPerCommit))
+        print(String(format: "  pages written per commit (index and chain):   %9.1f  (the lookup tables' catch-up each second included)", served.pagesPerCommit))
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / served.seconds / syncs))
         // Webhooks arrive together: 32 clients at once, each event still acknowledged only
         // after its own durable commit (the server's writer commits what queued meanwhile).

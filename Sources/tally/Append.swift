@@ -60,7 +60,7 @@ struct Append: ParsableCommand {
         }
         // Seconds per million events appended (3.6M: 13.5 s): say what is going on.
         if summary.appended >= 100_000 {
-            try Output.withStep("tally: bringing the order SKU index up to date ...") { try journal.finishAppending() }
+            try Output.withStep("tally: bringing the lookup tables up to date ...") { try journal.finishAppending() }
         } else {
             try journal.finishAppending()
         }

@@ -82,7 +82,7 @@ struct IngestOptions: ParsableArguments {
                 }
             }
             progress.finish()
-            try Timings.measure("catch up the SKU index") { () throws(JournalError) in try journal.finishAppending() }
+            try Timings.measure("catch up the lookup tables") { () throws(JournalError) in try journal.finishAppending() }
         }
         let t = totals.value ?? IngestTotals(rows: 0, unchanged: 0, notes: [])
         let derived = t.byType.sorted { $0.key < $1.key }

@@ -1,0 +1,124 @@
+import TallyCore
+import TallySQLite
+
+/// The derived lookup tables (`Schema.lookupTables`): lookups by SKU, customer email and
+/// tracking number read them for the events up to `lookups_seq`, and the events table itself
+/// for those appended since (none once the appending command has finished).
+extension Journal {
+    /// One derived lookup table: which events column it holds.
+    enum LookupTable: Int {
+        case sku = 0, email, tracking
+
+        var table: String { Schema.lookupTables[rawValue].table }
+        var column: String { Schema.lookupTables[rawValue].column }
+        var keyColumn: String { self == .sku ? "sku" : self == .email ? "email" : "tracking_number" }
+    }
+
+    /// The seq up to which the lookup tables hold every event (0 when never built).
+    func lookupsSeq() throws(SQLiteError) -> Int64 {
+        let s = try cached("SELECT value FROM journal_meta WHERE key = 'lookups_seq'")
+        defer { s.reset() }
+        return try s.step() ? Int64(s.text(0)) ?? 0 : 0
+    }
+
+    /// Brings the lookup tables up to date with the events appended since they last were, in
+    /// one transaction, inserting in key order (SQLite sorts, spilling to temporary files
+    /// beyond its cache). Append leaves them alone; commands that append call this at the end
+    /// (`finishAppending`), `tally serve` about once a second.
+    public func indexLookups() throws(JournalError) {
+        try wrap { () throws(SQLiteError) in
+            guard try hasTable(LookupTable.sku.table) else { return }
+            try connection.transaction { () throws(SQLiteError) in try fillLookupTables() }
+        }
+    }
+
+    /// Brings every derived table up to date: `order_skus` and the lookup tables.
+    public func indexDerivedTables() throws(JournalError) {
+        try indexOrderSKUs()
+        try indexLookups()
+    }
+
+    /// The catch-up itself, inside the caller's write transaction.
+    private func fillLookupTables() throws(SQLiteError) {
+        let start = try lookupsSeq()
+        let head = try self.headRecord().seq
+        let recorded = try hasLookupsSeq()
+        guard head > start || !recorded else { return }
+        for (_, _, fill) in Schema.lookupTables where head > start {
+            let s = try cached(fill)
+            defer { s.reset() }
+            s.bind(start, at: 1); s.bind(head, at: 2)
+            try s.step()
+        }
+        let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('lookups_seq', ?)")
+        defer { meta.reset() }
+        meta.bind(String(head), at: 1)
+        try meta.step()
+    }
+
+    private func hasLookupsSeq() throws(SQLiteError) -> Bool {
+        let s = try cached("SELECT 1 FROM journal_meta WHERE key = 'lookups_seq'")
+        defer { s.reset() }
+        return try s.step()
+    }
+
+    /// A journal written before the lookup tables: fills them from every event, then drops the
+    /// indexes they replace, in one transaction (once; `notice` hears about it first).
+    func migrateLookupTables(notice: (String) -> Void) throws(JournalError) {
+        try wrap { () throws(SQLiteError) in
+            guard !(try hasLookupsSeq()) else { return }
+            let events = try self.headRecord().seq
+            if events > 0 {
+                notice("building the lookup tables of \(path), once (journals written before them keep SKU, email and tracking indexes on every row; about 5 s per million events)")
+            }
+            try connection.transaction { () throws(SQLiteError) in
+                guard !(try hasLookupsSeq()) else { return }
+                try fillLookupTables()
+                try connection.execute(Schema.replacedLookupIndexes)
+            }
+        }
+    }
+
+    /// The events `table` names for `key` (restricted to `types` and to `occurred_us <= until`
+    /// when given), as (seq, occurred_us) in no particular order: the lookup table's rows, and
+    /// the events not in it yet (appended since `lookups_seq`, or, with archives attached, in
+    /// the archives). A journal opened read-only before it was ever migrated has no lookup
+    /// table: its own indexes answer the second half, which then covers every event.
+    func lookupCandidates(_ table: LookupTable, _ key: String, types: [EventType]? = nil,
+                          until: Int64 = .max) throws(SQLiteError) -> [(seq: Int64, occurredUs: Int64)] {
+        let typeFilter = types.map { " AND type IN (\($0.map { String($0.code) }.joined(separator: ", ")))" } ?? ""
+        let hasTable = try self.hasTable(table.table)
+        let indexed = hasTable ? try lookupsSeq() : 0
+        let archived = readArchives.isEmpty ? 0 : try prunedThrough()
+        var result: [(seq: Int64, occurredUs: Int64)] = []
+        if hasTable {
+            let s = try cached("SELECT seq, occurred_us FROM \(table.table) WHERE \(table.keyColumn) = ?1 AND occurred_us <= ?2\(table == .sku ? typeFilter : "")")
+            defer { s.reset() }
+            s.bind(key, at: 1); s.bind(until, at: 2)
+            while try s.step() { result.append((s.int64(0), s.int64(1))) }
+        }
+        // Two range reads of the rowid, not one `OR`, so SQLite never scans the whole table.
+        for (low, high) in [(indexed, Int64.max), (0, archived)] where high > low {
+            let tail = try cached("""
+                SELECT seq, occurred_us FROM events
+                WHERE seq > ?3 AND seq <= ?4 AND \(table.column) = ?1 AND occurred_us <= ?2\(typeFilter)
+                """)
+            defer { tail.reset() }
+            tail.bind(key, at: 1); tail.bind(until, at: 2); tail.bind(low, at: 3); tail.bind(high, at: 4)
+            while try tail.step() { result.append((tail.int64(0), tail.int64(1))) }
+        }
+        return result
+    }
+
+    /// The events at `seqs`, in the order given (a seq no longer in the journal is left out).
+    func events(atSeqs seqs: [Int64]) throws(SQLiteError) -> [TimelineEvent] {
+        let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq = ?")
+        defer { s.reset() }
+        var result: [TimelineEvent] = []
+        for seq in seqs {
+            s.reset(); s.bind(seq, at: 1)
+            if try s.step(), let event = Journal.timelineEvent(row: s) { result.append(event) }
+        }
+        return result
+    }
+}
