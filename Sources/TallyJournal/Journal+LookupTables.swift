@@ -28,8 +28,21 @@ extension Journal {
     public func indexLookups() throws(JournalError) {
         try wrap { () throws(SQLiteError) in
             guard try hasTable(LookupTable.sku.table) else { return }
-            try connection.transaction { () throws(SQLiteError) in try fillLookupTables() }
+            try withCatchUpCache { () throws(SQLiteError) in
+                try connection.transaction { () throws(SQLiteError) in try fillLookupTables() }
+            }
         }
+    }
+
+    /// Runs `body` with the page cache at `Schema.catchUpCacheKibibytes`, then puts it back.
+    /// SQLite's sorter keeps up to a cache's worth of rows in memory before it spills to a
+    /// temporary file, so with the append's cache the catch-up would hold both at once
+    /// (a 1.09 GB append peaked at 184 MB instead of 125 MB).
+    private func withCatchUpCache<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        let before = try connection.scalar("PRAGMA cache_size")
+        try connection.execute("PRAGMA cache_size = -\(Schema.catchUpCacheKibibytes)")
+        defer { if case .integer(let pages)? = before { _ = try? connection.execute("PRAGMA cache_size = \(pages)") } }
+        return try body()
     }
 
     /// Brings every derived table up to date: `order_skus` and the lookup tables.

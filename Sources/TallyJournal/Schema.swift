@@ -7,6 +7,10 @@ enum Schema {
     /// tens of millions of events (8-byte keys), small enough for the append memory target.
     static let cacheKibibytes = 65_536
 
+    /// The page cache while the lookup tables catch up (`Journal.indexLookups`), which also
+    /// bounds what SQLite's sorter holds in memory before it spills to a temporary file.
+    static let catchUpCacheKibibytes = 16_384
+
     /// The page cache of connections that only scan (replay, verify): a scan reads each
     /// page once, so a large cache would only add to peak memory.
     static let scanCacheKibibytes = 8_192
