@@ -52,7 +52,6 @@ func reconcileBenchmark() throws {
         scanSeconds = min(scanSeconds, seconds)
         print("bare SQLite scan of replay's columns:      \(rate(rows, seconds))  (checksum \(checksum % 1000))")
     }
-    var start = now()
 
     // The real command, three runs; report the best wall time and the highest peak memory
     // (GNU time's, per run: `RUSAGE_CHILDREN` also holds this process's own peak, which
