@@ -40,7 +40,7 @@ public enum BareInsertBaseline {
         }
         // The lookup tables, as `tally append` brings them up to date when it finishes.
         try connection.execute("BEGIN")
-        for (_, _, fill) in Schema.lookupTables {
+        for (_, _, _, fill) in Schema.lookupTables {
             let s = try connection.prepare(fill)
             s.bind(Int64(0), at: 1); s.bind(seq, at: 2)
             try s.step()

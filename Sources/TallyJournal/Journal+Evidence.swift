@@ -48,17 +48,20 @@ extension Journal {
 
     /// Full events for `seqs`, in seq order.
     public func events(seqs: [Int64]) throws(JournalError) -> [TimelineEvent] {
-        try wrap { () throws(SQLiteError) -> [TimelineEvent] in
-            let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq = ?")
-            defer { s.reset() }
-            var result: [TimelineEvent] = []
-            for seq in Set(seqs).sorted() {
-                s.reset()
-                s.bind(seq, at: 1)
-                if try s.step(), let event = Journal.timelineEvent(row: s) { result.append(event) }
-            }
-            return result
+        try wrap { () throws(SQLiteError) -> [TimelineEvent] in try events(atSeqs: seqs) }
+    }
+
+    /// Full events for `seqs`, in seq order, each once (a seq no longer in the journal is left out).
+    func events(atSeqs seqs: [Int64]) throws(SQLiteError) -> [TimelineEvent] {
+        let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq = ?")
+        defer { s.reset() }
+        var result: [TimelineEvent] = []
+        for seq in Set(seqs).sorted() {
+            s.reset()
+            s.bind(seq, at: 1)
+            if try s.step(), let event = Journal.timelineEvent(row: s) { result.append(event) }
         }
+        return result
     }
 
     /// The anchor stored at `seq`, if any.

@@ -180,7 +180,7 @@ extension Journal {
         try wrap { () throws(SQLiteError) -> SKUHistory in
             let limit = to?.microseconds ?? Int64.max
             let own = try lookupCandidates(.sku, sku.rawValue, types: [.priceChanged, .inventorySet, .inventoryAdjusted], until: limit)
-            var events = try self.events(atSeqs: own.map(\.seq).sorted())
+            var events = try self.events(atSeqs: own.map(\.seq))
             var orders = Set<OrderID>()
             let indexed = try orderSKUsSeq()
             if try hasTable("order_skus") {
@@ -214,11 +214,7 @@ extension Journal {
     }
 
     /// The seq up to which `order_skus` has every placement's SKUs (0 when never built).
-    func orderSKUsSeq() throws(SQLiteError) -> Int64 {
-        let s = try cached("SELECT value FROM journal_meta WHERE key = 'order_skus_seq'")
-        defer { s.reset() }
-        return try s.step() ? Int64(s.text(0)) ?? 0 : 0
-    }
+    func orderSKUsSeq() throws(SQLiteError) -> Int64 { try metaSeq("order_skus_seq") ?? 0 }
 
     /// Rows `indexOrderSKUs` sorts and inserts at a time: bounds its memory (a 1 GB append
     /// adds about 3.8M rows; held whole they took 200 MB) while keeping inserts in key order.

@@ -10,15 +10,19 @@ extension Journal {
         case sku = 0, email, tracking
 
         var table: String { Schema.lookupTables[rawValue].table }
+        var key: String { Schema.lookupTables[rawValue].key }
         var column: String { Schema.lookupTables[rawValue].column }
-        var keyColumn: String { self == .sku ? "sku" : self == .email ? "email" : "tracking_number" }
     }
 
     /// The seq up to which the lookup tables hold every event (0 when never built).
-    func lookupsSeq() throws(SQLiteError) -> Int64 {
-        let s = try cached("SELECT value FROM journal_meta WHERE key = 'lookups_seq'")
+    func lookupsSeq() throws(SQLiteError) -> Int64 { try metaSeq("lookups_seq") ?? 0 }
+
+    /// A seq kept in `journal_meta` under `key` (nil when the key is not there).
+    func metaSeq(_ key: String) throws(SQLiteError) -> Int64? {
+        let s = try cached("SELECT value FROM journal_meta WHERE key = ?")
         defer { s.reset() }
-        return try s.step() ? Int64(s.text(0)) ?? 0 : 0
+        s.bind(key, at: 1)
+        return try s.step() ? Int64(s.text(0)) ?? 0 : nil
     }
 
     /// Brings the lookup tables up to date with the events appended since they last were, in
@@ -55,9 +59,9 @@ extension Journal {
     private func fillLookupTables() throws(SQLiteError) {
         let start = try lookupsSeq()
         let head = try self.headRecord().seq
-        let recorded = try hasLookupsSeq()
+        let recorded = try metaSeq("lookups_seq") != nil
         guard head > start || !recorded else { return }
-        for (_, _, fill) in Schema.lookupTables where head > start {
+        for (_, _, _, fill) in Schema.lookupTables where head > start {
             let s = try cached(fill)
             defer { s.reset() }
             s.bind(start, at: 1); s.bind(head, at: 2)
@@ -69,23 +73,17 @@ extension Journal {
         try meta.step()
     }
 
-    private func hasLookupsSeq() throws(SQLiteError) -> Bool {
-        let s = try cached("SELECT 1 FROM journal_meta WHERE key = 'lookups_seq'")
-        defer { s.reset() }
-        return try s.step()
-    }
-
     /// A journal written before the lookup tables: fills them from every event, then drops the
     /// indexes they replace, in one transaction (once; `notice` hears about it first).
     func migrateLookupTables(notice: (String) -> Void) throws(JournalError) {
         try wrap { () throws(SQLiteError) in
-            guard !(try hasLookupsSeq()) else { return }
+            guard try metaSeq("lookups_seq") == nil else { return }
             let events = try self.headRecord().seq
             if events > 0 {
                 notice("building the lookup tables of \(path), once (journals written before them keep SKU, email and tracking indexes on every row; about 5 s per million events)")
             }
             try connection.transaction { () throws(SQLiteError) in
-                guard !(try hasLookupsSeq()) else { return }
+                guard try metaSeq("lookups_seq") == nil else { return }
                 try fillLookupTables()
                 try connection.execute(Schema.replacedLookupIndexes)
             }
@@ -105,13 +103,14 @@ extension Journal {
         let archived = readArchives.isEmpty ? 0 : try prunedThrough()
         var result: [(seq: Int64, occurredUs: Int64)] = []
         if hasTable {
-            let s = try cached("SELECT seq, occurred_us FROM \(table.table) WHERE \(table.keyColumn) = ?1 AND occurred_us <= ?2\(table == .sku ? typeFilter : "")")
+            let s = try cached("SELECT seq, occurred_us FROM \(table.table) WHERE \(table.key) = ?1 AND occurred_us <= ?2\(table == .sku ? typeFilter : "")")
             defer { s.reset() }
             s.bind(key, at: 1); s.bind(until, at: 2)
             while try s.step() { result.append((s.int64(0), s.int64(1))) }
         }
-        // Two range reads of the rowid, not one `OR`, so SQLite never scans the whole table.
-        for (low, high) in [(indexed, Int64.max), (0, archived)] where high > low {
+        // Two range reads of the rowid, not one `OR`, so SQLite never scans the whole table;
+        // the archives' range stops where the tail starts, so no event is read twice.
+        for (low, high) in [(indexed, Int64.max), (0, min(archived, indexed))] where high > low {
             let tail = try cached("""
                 SELECT seq, occurred_us FROM events
                 WHERE seq > ?3 AND seq <= ?4 AND \(table.column) = ?1 AND occurred_us <= ?2\(typeFilter)
@@ -119,18 +118,6 @@ extension Journal {
             defer { tail.reset() }
             tail.bind(key, at: 1); tail.bind(until, at: 2); tail.bind(low, at: 3); tail.bind(high, at: 4)
             while try tail.step() { result.append((tail.int64(0), tail.int64(1))) }
-        }
-        return result
-    }
-
-    /// The events at `seqs`, in the order given (a seq no longer in the journal is left out).
-    func events(atSeqs seqs: [Int64]) throws(SQLiteError) -> [TimelineEvent] {
-        let s = try cached("SELECT \(EventRecord.selectList) FROM events WHERE seq = ?")
-        defer { s.reset() }
-        var result: [TimelineEvent] = []
-        for seq in seqs {
-            s.reset(); s.bind(seq, at: 1)
-            if try s.step(), let event = Journal.timelineEvent(row: s) { result.append(event) }
         }
         return result
     }

@@ -235,12 +235,12 @@ enum Schema {
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: deliveries cannot be deleted'); END;
     """
 
-    /// The derived lookup tables, each with the events column it holds and the statement
-    /// that brings it up to date with the events of seq ?1 (exclusive) to ?2, in key order.
-    static let lookupTables: [(table: String, column: String, fill: String)] = [
-        ("lookup_skus", "sku", "INSERT OR IGNORE INTO lookup_skus SELECT sku, type, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND sku IS NOT NULL ORDER BY 1, 2, 3, 4"),
-        ("lookup_emails", "customer_email", "INSERT OR IGNORE INTO lookup_emails SELECT customer_email, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND customer_email IS NOT NULL ORDER BY 1, 2, 3"),
-        ("lookup_trackings", "tracking_number", "INSERT OR IGNORE INTO lookup_trackings SELECT tracking_number, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND tracking_number IS NOT NULL ORDER BY 1, 2, 3"),
+    /// The derived lookup tables, each with its key column, the events column it holds and the
+    /// statement that brings it up to date with the events of seq ?1 (exclusive) to ?2, in key order.
+    static let lookupTables: [(table: String, key: String, column: String, fill: String)] = [
+        ("lookup_skus", "sku", "sku", "INSERT OR IGNORE INTO lookup_skus SELECT sku, type, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND sku IS NOT NULL ORDER BY 1, 2, 3, 4"),
+        ("lookup_emails", "email", "customer_email", "INSERT OR IGNORE INTO lookup_emails SELECT customer_email, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND customer_email IS NOT NULL ORDER BY 1, 2, 3"),
+        ("lookup_trackings", "tracking_number", "tracking_number", "INSERT OR IGNORE INTO lookup_trackings SELECT tracking_number, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND tracking_number IS NOT NULL ORDER BY 1, 2, 3"),
     ]
 
     /// The indexes the lookup tables replaced, dropped once a journal has the tables filled.

@@ -21,13 +21,17 @@ struct PruneTests {
     }
 
     func pair(_ incident: SimulatedIncident, name: String) throws -> Pair {
+        try pair(deliveries: incident.deliveries, name: name)
+    }
+
+    func pair(deliveries: [[String]], name: String) throws -> Pair {
         let dir = TempDirectory(name)
-        let split = incident.deliveries.count * 2 / 3
+        let split = deliveries.count * 2 / 3
         for file in ["full.journal", "pruned.journal"] {
             let early = try Journal.create(at: dir.file(file), clock: FixedClock(PruneTests.early))
-            for chunk in incident.deliveries[..<split] { try append(early, chunk.joined(separator: "\n"), batchSize: 41) }
+            for chunk in deliveries[..<split] { try append(early, chunk.joined(separator: "\n"), batchSize: 41) }
             let late = try Journal.open(at: dir.file(file), clock: FixedClock(PruneTests.late))
-            for chunk in incident.deliveries[split...] { try append(late, chunk.joined(separator: "\n"), batchSize: 41) }
+            for chunk in deliveries[split...] { try append(late, chunk.joined(separator: "\n"), batchSize: 41) }
         }
         let journal = try Journal.open(at: dir.file("pruned.journal"), clock: FixedClock(PruneTests.late))
         let period = try #require(ArchivePeriod.parse("2026-09"))
@@ -78,6 +82,29 @@ struct PruneTests {
         }
         #expect(through.timeline.map { $0.seq } == whole.timeline.map { $0.seq })
         #expect(through.integrity.verified && through.order == whole.order)
+    }
+
+    @Test("lookups by tracking number, email and SKU through the archives find each event once, whether the lookup tables were caught up before the prune or not")
+    func lookupsThroughArchives() throws {
+        var history = SyntheticHistory(seed: 7, skuCount: 20)
+        let lines = (0..<300).map { _ in history.next() }
+        let deliveries = stride(from: 0, to: lines.count, by: 30).map { Array(lines[$0..<min($0 + 30, lines.count)]) }
+        let data = lines.prefix(150).compactMap { parseJSONObject($0)?["data"] as? [String: Any] }
+        let tracking = try #require(data.lazy.compactMap { $0["tracking_number"] as? String }.first)
+        let email = try #require(data.lazy.compactMap { $0["customer_email"] as? String }.first)
+        for caughtUp in [false, true] {
+            let p = try pair(deliveries: deliveries, name: "prune-lookups")
+            defer { p.dir.remove() }
+            if caughtUp { try Journal.open(at: p.dir.file("pruned.journal")).indexLookups() }
+            let reader = try Journal.open(at: p.dir.file("pruned.journal"), readOnly: true)
+            _ = try reader.attachArchives(p.archives)
+            let whole = try p.full.fulfillments(trackingNumber: tracking)
+            #expect(!whole.isEmpty)
+            let through = try reader.fulfillments(trackingNumber: tracking)
+            #expect(through.map { "\($0.order.rawValue) \($0.fulfillment.rawValue)" } == whole.map { "\($0.order.rawValue) \($0.fulfillment.rawValue)" }, "caught up: \(caughtUp)")
+            #expect(try reader.orders(email: email) == p.full.orders(email: email), "caught up: \(caughtUp)")
+            #expect(try reader.currentPrice(SKU("SKU-1")) == p.full.currentPrice(SKU("SKU-1")), "caught up: \(caughtUp)")
+        }
     }
 
     @Test("appends after a prune continue the chain from the anchor; an edit after the cut is still caught")
