@@ -65,13 +65,40 @@ public struct AppendRunner {
         }
         let handoff = Handoff<Chunk>(depth: AppendRunner.pipelineDepth)
         let batchSize = self.batchSize
-        handoff.startProducer { handoff in AppendRunner.produce(fd: fd, name: name, batchSize: batchSize, into: handoff) }
+        let spent = SpentParts()
+        handoff.startProducer { handoff in
+            AppendRunner.produce(fd: fd, name: name, batchSize: batchSize, into: handoff, dropping: spent)
+        }
         defer { handoff.cancelAndWait() }
-        try write(from: handoff, into: &summary, progress: progress)
+        try write(from: handoff, into: &summary, progress: progress, spent: spent)
+    }
+
+    /// Parts the writer has appended, handed back to the reader thread to be freed there:
+    /// their strings and arrays were allocated on that thread, where glibc frees them
+    /// without taking another arena's lock, and the writer (the pipeline's slower side)
+    /// spends its time on SQLite instead.
+    final class SpentParts: @unchecked Sendable {
+        private let lock = DispatchSemaphore(value: 1)
+        private var parts: [[AppendItem]] = []
+
+        /// Writer side.
+        func give(_ part: consuming [AppendItem]) {
+            lock.wait(); parts.append(part); lock.signal()
+        }
+
+        /// Reader side: frees what the writer gave back (outside the lock).
+        func drop() {
+            lock.wait()
+            let spent = parts
+            parts = []
+            lock.signal()
+            withExtendedLifetime(spent) {}
+        }
     }
 
     /// The writer's side of a pipeline: appends each transaction's parts as they come, until the end.
-    private func write(from handoff: Handoff<Chunk>, into summary: inout AppendSummary, progress: ((Int) -> Void)?) throws {
+    private func write(from handoff: Handoff<Chunk>, into summary: inout AppendSummary, progress: ((Int) -> Void)?,
+                       spent: SpentParts? = nil) throws {
         var next = handoff.take()
         while true {
             switch next {
@@ -80,10 +107,13 @@ public struct AppendRunner {
             case .batch: break
             }
             var first: Chunk? = next
+            next = .end  // `first` holds the part now (a spent part must have no other owner here)
             var bytesRead = 0
             var committing = false, ended = false
             // Counted once the transaction has committed (a failed COMMIT counts nothing).
             var landed: [[AppendOutcome]] = []
+            var previous: [AppendItem]?
+            defer { if let spent, let done = previous.take() { spent.give(done) } }
             try journal.append(parts: { () throws -> [AppendItem]? in
                 guard !committing else { return nil }
                 // Never hold the write lock waiting for input (a slow pipe, another writer
@@ -94,6 +124,10 @@ public struct AppendRunner {
                 case .batch(let items, let read, let commit):
                     bytesRead = read
                     committing = commit
+                    // The part before this one is appended (and no longer held by the journal):
+                    // its items go back to be freed.
+                    if let spent, let done = previous.take() { spent.give(done) }
+                    previous = spent == nil ? nil : items
                     return items
                 case .end:
                     ended = true
@@ -129,7 +163,7 @@ public struct AppendRunner {
     }
 
     /// Runs on the reader thread: reads, decodes and hands over batches in parts.
-    static func produce(fd: Int32, name: String, batchSize: Int, into handoff: Handoff<Chunk>) {
+    static func produce(fd: Int32, name: String, batchSize: Int, into handoff: Handoff<Chunk>, dropping spent: SpentParts) {
         let reader = NDJSONReader(fd: fd, name: name)
         let partSize = min(batchSize, partItems)
         var part: [AppendItem] = []
@@ -144,6 +178,7 @@ public struct AppendRunner {
                     let commit = inBatch >= batchSize
                     guard handoff.put(.batch(part, bytesRead: reader.bytesRead, commit: commit)) else { throw Cancelled() }
                     part.removeAll(keepingCapacity: true)
+                    spent.drop()
                     if commit { inBatch = 0 }
                 }
             }

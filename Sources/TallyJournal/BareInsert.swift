@@ -31,7 +31,7 @@ public enum BareInsertBaseline {
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(seq, at: 2)
-                record.bind(to: insert, first: 3, scheme: Journal.newJournalIDKeyScheme)
+                record.bind(to: insert, first: 3, idKey: Journal.newJournalIDKeyScheme.key(record.id))
                 insert.bind(blob: zeroHash, at: Int32(EventRecord.columns.count + 3))
                 try insert.step()
             }

@@ -122,10 +122,10 @@ struct EventRecord: Equatable {
     }
 
     /// Binds the record's columns starting at parameter `first`, with the id keyed by `scheme`.
-    func bind(to s: Statement, first: Int32, scheme: IDKeyScheme) {
+    func bind(to s: Statement, first: Int32, idKey: Int64) {
         var i = first
         func next() -> Int32 { defer { i += 1 }; return i }
-        s.bind(id, at: next()); s.bind(scheme.key(id), at: next()); s.bind(type, at: next())
+        s.bind(id, at: next()); s.bind(idKey, at: next()); s.bind(type, at: next())
         s.bind(occurredUs, at: next()); s.bind(occurredAt, at: next()); s.bind(source, at: next()); s.bind(data, at: next())
         s.bind(orderID, at: next()); s.bind(sku, at: next()); s.bind(location, at: next()); s.bind(code, at: next())
         s.bind(fulfillmentID, at: next()); s.bind(refundID, at: next()); s.bind(snapshotID, at: next())

@@ -72,6 +72,10 @@ extension Journal {
         var previousHash: [UInt8] = []
         var recordedUs: Int64
         var appendedAny = false
+        /// The largest `id_key` in the journal (nil: none). An event whose key is larger
+        /// cannot have its id there yet: it is appended without the idempotency probe.
+        /// Time-ordered ids under one prefix (`orderedIDKey`) all take this path.
+        var maxIDKey: Int64?
         /// Events appended in this transaction, by type code.
         var appendedByType = [Int](repeating: 0, count: EventType.allCases.count + 1)
     }
@@ -87,6 +91,10 @@ extension Journal {
             // recorded_at never goes backwards, even if the wall clock does.
             cursor.recordedUs = max(cursor.recordedUs, headStatement.int64(2))
         }
+        // One seek of the id_key index (inside the write transaction: no other writer moves it).
+        let maxKey = try cached("SELECT max(id_key) FROM events")
+        defer { maxKey.reset() }
+        if try maxKey.step(), !maxKey.isNull(0) { cursor.maxIDKey = maxKey.int64(0) }
         return cursor
     }
 
@@ -133,7 +141,9 @@ extension Journal {
                 outcomes.append(.rejected(rejection))
             case .event(let event, let raw, let input, let line):
                 let record = EventRecord(event)
-                if let existing = try findExisting(record, using: find) {
+                let idKey = idKeyScheme.key(record.id)
+                let unseen = cursor.maxIDKey.map { idKey > $0 } ?? true
+                if !unseen, let existing = try findExisting(record, idKey: idKey, using: find) {
                     if existing.sameContent {
                         outcomes.append(.duplicate(Seq(existing.seq)))
                     } else {
@@ -153,7 +163,7 @@ extension Journal {
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(cursor.recordedUs, at: 2)
-                record.bind(to: insert, first: 3, scheme: idKeyScheme)
+                record.bind(to: insert, first: 3, idKey: idKey)
                 insert.bind(blob: hash, at: Int32(EventRecord.columns.count + 3))
                 try insert.step()
                 if seq % Schema.anchorInterval == 0 {
@@ -164,6 +174,7 @@ extension Journal {
                 }
                 cursor.previousHash = hash
                 cursor.appendedAny = true
+                cursor.maxIDKey = max(cursor.maxIDKey ?? idKey, idKey)
                 if record.type >= 0 && Int(record.type) < cursor.appendedByType.count { cursor.appendedByType[Int(record.type)] += 1 }
                 outcomes.append(.appended(Seq(seq)))
             }
@@ -171,9 +182,9 @@ extension Journal {
         return outcomes
     }
 
-    private func findExisting(_ record: EventRecord, using find: Statement) throws(SQLiteError) -> (seq: Int64, sameContent: Bool)? {
+    private func findExisting(_ record: EventRecord, idKey: Int64, using find: Statement) throws(SQLiteError) -> (seq: Int64, sameContent: Bool)? {
         find.reset()
-        find.bind(idKeyScheme.key(record.id), at: 1)
+        find.bind(idKey, at: 1)
         while try find.step() {
             // Strings by code points (contract §2), not by Swift's canonical equivalence.
             guard sameCodePoints(find.text(1), record.id) else { continue }

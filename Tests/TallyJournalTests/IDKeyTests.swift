@@ -44,6 +44,29 @@ struct IDKeyTests {
         #expect(try Journal.open(at: dir.file("new.journal"), readOnly: true).idKeyScheme == .ordered)
     }
 
+    @Test("ids above the journal's largest key skip the idempotency probe; duplicates, conflicts and key collisions below it are still found, also after another connection's append")
+    func probeSkippedAboveTheLargestKey() throws {
+        let dir = TempDirectory("id-key-max"); defer { dir.remove() }
+        let path = dir.file("t.journal")
+        let journal = try Journal.create(at: path)
+        // One batch: a duplicate and a conflict of ids appended earlier in it, an id below the largest one.
+        let first = try journal.append([item(priceLine("ev-10")), item(priceLine("ev-20")), item(priceLine("ev-10")),
+                                        item(priceLine("ev-15")), item(priceLine("ev-20", price: 999))])
+        #expect(Array(first.prefix(4)) == [.appended(Seq(1)), .appended(Seq(2)), .duplicate(Seq(1)), .appended(Seq(3))])
+        guard case .rejected(let conflict) = first[4] else { Issue.record("expected a conflict, got \(first[4])"); return }
+        #expect(conflict.message.contains("already in the journal at seq 2"))
+        #expect(try journal.append([item(priceLine("ev-30")), item(priceLine("ev-15"))]) == [.appended(Seq(4)), .duplicate(Seq(3))])
+        // A second connection (another process) appends above this one's last known key.
+        let other = try Journal.open(at: path)
+        #expect(try other.append([item(priceLine("ev-40"))]) == [.appended(Seq(5))])
+        #expect(try journal.append([item(priceLine("ev-40")), item(priceLine("ev-40", price: 1))]).prefix(1) == [.duplicate(Seq(5))])
+        // Two ids with one key (43 bits of the number: 2^43 + 41 keys as 41), the key equal to the largest.
+        #expect(orderedIDKey("ev-8796093022249") == orderedIDKey("ev-41"))
+        #expect(try journal.append([item(priceLine("ev-41")), item(priceLine("ev-8796093022249"))]) == [.appended(Seq(6)), .appended(Seq(7))])
+        #expect(try journal.append([item(priceLine("ev-8796093022249")), item(priceLine("ev-41"))]) == [.duplicate(Seq(7)), .duplicate(Seq(6))])
+        #expect(try journal.counts().events == 7)
+    }
+
     @Test("a journal with a scheme this version does not know is refused, naming it")
     func unknownScheme() throws {
         let dir = TempDirectory("id-key-unknown"); defer { dir.remove() }
