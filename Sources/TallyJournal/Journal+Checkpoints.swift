@@ -124,6 +124,38 @@ extension Journal {
         return nil
     }
 
+    /// A checkpoint that is due: `every` events or more were appended since the newest one.
+    public struct DueCheckpoint: Sendable {
+        /// Events since the newest checkpoint (or since the first event).
+        public var since: Int64
+        /// Orders, fulfillments and refunds in the journal: what the replay holds.
+        public var orders: Int64, fulfillments: Int64, refunds: Int64
+        /// About how much memory the replay that writes it takes (nil: the journal keeps no counts).
+        public var estimatedBytes: Int64?
+    }
+
+    /// The checkpoint due every `every` events, if one is (nil: not due, or `every` is 0).
+    ///
+    /// The estimate is per entity of the state (measured: a replay of 1M events with 360k
+    /// orders, 240k fulfillments and 40k refunds peaked at 606 MB with its encoded state);
+    /// it errs on the high side.
+    public func dueCheckpoint(every: Int64) throws -> DueCheckpoint? {
+        guard every > 0 else { return nil }
+        let head = try self.head().seq
+        let newest = try checkpoints().first?.headSeq ?? 0
+        guard head - newest >= every else { return nil }
+        guard let counts = try typeCounts() else {
+            return DueCheckpoint(since: head - newest, orders: 0, fulfillments: 0, refunds: 0, estimatedBytes: nil)
+        }
+        let orders = counts[.orderPlaced] ?? 0, fulfillments = counts[.fulfillmentCreated] ?? 0, refunds = counts[.orderRefunded] ?? 0
+        let others = counts.values.reduce(0, +) - orders - fulfillments - refunds
+        // Per order about 1.3 KB (its lines, ids and email, its entry in the index, its share
+        // of the encoded state), a fulfillment or refund 0.4 KB, 40 bytes an other event (a
+        // bound on the SKUs, stock and discounts they name), and the process itself.
+        let bytes = 1_300 * orders + 400 * (fulfillments + refunds) + 40 * others + 30 << 20
+        return DueCheckpoint(since: head - newest, orders: orders, fulfillments: fulfillments, refunds: refunds, estimatedBytes: bytes)
+    }
+
     /// Writes a checkpoint when `every` events or more were appended since the newest one
     /// (commands that append call this at their end). Returns it when one was written;
     /// `starting` is told how many events came since the newest before the replay begins.

@@ -26,7 +26,7 @@ struct Append: ParsableCommand {
 
     @Flag(name: .customLong("no-checkpoint"), help: ArgumentHelp(
         "Do not write the checkpoint that is due every [checkpoints] every events.",
-        discussion: "Writing it replays the journal, so its memory follows the store's state (about 1 KiB an order), not the input: for a large backfill, append with this flag and run tally checkpoint later."))
+        discussion: "Writing it replays the journal, so its memory follows the store's state (about 1.3 KB an order), not the input. An append writes it only when that replay is estimated to fit in [checkpoints] append_memory_mb (default 100 MiB); otherwise it says so and leaves it to tally checkpoint (or tally snapshot)."))
     var noCheckpoint = false
 
     @Argument(help: ArgumentHelp("NDJSON files to append; - for standard input.", valueName: "FILE"))
@@ -40,6 +40,8 @@ struct Append: ParsableCommand {
     }
 
     func run() throws {
+        // Read first: a configuration error appends nothing.
+        let config = try configOption.load()
         let journal = try journalOption.open(readOnly: false)
         let runner = AppendRunner(journal: journal, batchSize: batchSize)
         var summary = AppendSummary()
@@ -65,8 +67,13 @@ struct Append: ParsableCommand {
             try journal.finishAppending()
         }
         do {
-            let every = try configOption.load().checkpointEvery
-            if !noCheckpoint, let checkpoint = try Output.withProgressLine("replaying the journal for the checkpoint", { show in
+            let every = config.checkpointEvery
+            let due = noCheckpoint ? nil : try guarded { try journal.dueCheckpoint(every: every) }
+            let budget = config.checkpointAppendMemoryMiB << 20
+            if let due, let bytes = due.estimatedBytes, bytes > budget {
+                // An append streams in bounded memory; the replay would not: leave it to a command that may use it.
+                Output.error("tally: note: the checkpoint due every \(every) events (\(due.since) since the last) is not written: its replay would hold about \((bytes + (1 << 19)) >> 20) MiB (orders \(due.orders), fulfillments \(due.fulfillments), refunds \(due.refunds)), more than [checkpoints] append_memory_mb = \(config.checkpointAppendMemoryMiB) lets an append use; `tally checkpoint` writes it (so does `tally snapshot`)")
+            } else if due != nil, let checkpoint = try Output.withProgressLine("replaying the journal for the checkpoint", { show in
                 try journal.checkpointIfDue(every: every, starting: { since in
                     // The replay takes a while and memory that follows the state: say so on a terminal.
                     Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")

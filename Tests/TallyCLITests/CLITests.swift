@@ -78,6 +78,22 @@ struct CLITests {
         #expect(try listed(lean).isEmpty)
         #expect(try runTally(["checkpoint", "--journal", lean]).status == 0)
         #expect(try listed(lean).map { $0["head_seq"] as? Int } == [13])
+
+        // A due checkpoint whose replay would hold more than append_memory_mb is left for
+        // `tally checkpoint`, with a note; the append itself is whole.
+        let tight = dir.write("[checkpoints]\nevery = 10\nappend_memory_mb = 30\n", to: "tight.toml")
+        let bounded = dir.file("bounded.journal")
+        _ = try runTally(["init", "--journal", bounded])
+        let noted = try runTally(["append", "--journal", bounded, "--config", tight, valid])
+        #expect(noted.status == 0 && noted.stdout == "appended 13, duplicates 0, rejected 0\n", "\(noted.stderr)")
+        #expect(noted.stderr.contains("tally: note: the checkpoint due every 10 events (13 since the last) is not written: its replay would hold about 30 MiB (orders 2, fulfillments 1, refunds 1), more than [checkpoints] append_memory_mb = 30 lets an append use; `tally checkpoint` writes it"), "\(noted.stderr)")
+        #expect(try listed(bounded).isEmpty)
+        #expect(try runTally(["checkpoint", "--journal", bounded]).status == 0)
+        #expect(try listed(bounded).map { $0["head_seq"] as? Int } == [13])
+        let bad = dir.write("[checkpoints]\nappend_memory_mb = -1\n", to: "bad.toml")
+        let refused = try runTally(["append", "--journal", bounded, "--config", bad, valid])
+        #expect(refused.status == 2 && refused.stderr.contains("append_memory_mb must be a number of MiB"), "\(refused.stderr)")
+        #expect(try runTally(["stats", "--journal", bounded, "--format", "json"]).stdout.contains("\"events\": 13,"))
         dir.remove()
     }
 

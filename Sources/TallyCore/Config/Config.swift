@@ -56,6 +56,10 @@ public struct TallyConfig: Sendable, Equatable {
     public var tokens: [String: APIToken] = [:]
     /// Commands that append write a checkpoint every this many events (`[checkpoints] every`; 0: never).
     public var checkpointEvery: Int64 = 1_000_000
+    /// `tally append` writes a due checkpoint only when its replay is estimated to hold at
+    /// most this many MiB (`[checkpoints] append_memory_mb`): the replay's memory follows the
+    /// store's state, while an append streams in about 135 MB whatever its input.
+    public var checkpointAppendMemoryMiB: Int64 = 100
     /// `tally prune`: how long events stay live (`[retention] keep`, e.g. "400d"; nil: no
     /// policy, so prune needs --before) and the archive folder (`[retention] archives`).
     public var retentionKeepSeconds: Int64?
@@ -139,6 +143,9 @@ public struct TallyConfig: Sendable, Equatable {
             case ("checkpoints"?, "every"):
                 guard let n = Int64(value), n >= 0 else { throw fail("every must be a number of events (0: no automatic checkpoints), got \(valueText)") }
                 config.checkpointEvery = n
+            case ("checkpoints"?, "append_memory_mb"):
+                guard let n = Int64(value), n >= 0, n <= 1 << 40 else { throw fail("append_memory_mb must be a number of MiB (0: append never writes one), got \(valueText)") }
+                config.checkpointAppendMemoryMiB = n
             case ("retention"?, "keep"):
                 guard let seconds = parseDuration(value), seconds >= 86_400 else { throw fail("keep must be a duration of at least a day, such as \"400d\", got \(valueText)") }
                 config.retentionKeepSeconds = seconds
