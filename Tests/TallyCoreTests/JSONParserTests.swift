@@ -72,4 +72,34 @@ struct JSONParserTests {
         #expect(CanonicalJSON.number("1") != CanonicalJSON.number("10"))
         #expect(try JSONParser.parse("true") != JSONParser.parse("1"))
     }
+
+    @Test("string literals: quote, backslash and control characters escaped (short forms, else \\u00XX), everything else copied, in runs of any length")
+    func stringEscapes() throws {
+        // The reference: byte by byte.
+        func reference(_ text: String) -> String {
+            var out: [UInt8] = [0x22]
+            for byte in text.utf8 {
+                switch byte {
+                case 0x22: out += Array("\\\"".utf8)
+                case 0x5C: out += Array("\\\\".utf8)
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0x08: out += Array("\\b".utf8)
+                case 0x0C: out += Array("\\f".utf8)
+                case 0..<0x20: out += Array(("\\u00" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)).utf8)
+                default: out.append(byte)
+                }
+            }
+            return String(decoding: out + [0x22], as: UTF8.self)
+        }
+        #expect(CanonicalJSON.quoted("a\"b\\c\n\u{1}\u{1f}é😀\u{7f}") == #""a\"b\\c\n\u0001\u001fé😀\#u{7f}""#)
+        var samples = ["", "plain ascii of more than sixteen bytes", "\"", "\\\\", "é", "😀 then \t tab"]
+        for byte in 0..<128 { samples.append(String(UnicodeScalar(UInt8(byte)))); samples.append("x\(UnicodeScalar(UInt8(byte)))yz") }
+        for text in samples {
+            #expect(CanonicalJSON.quoted(text) == reference(text), "\(Array(text.utf8))")
+            // Round trip through the parser.
+            #expect(try JSONParser.parse(CanonicalJSON.quoted(text)) == .string(text))
+        }
+    }
 }

@@ -50,7 +50,10 @@ public struct JSONObject: Sendable, Equatable {
     public init(members: [(key: String, value: JSONValue)]) { self.members = members }
 
     public subscript(key: String) -> JSONValue? {
-        for member in members where sameCodePoints(member.key, key) { return member.value }
+        // First by representation: a parsed key of up to 15 bytes and a literal with the same
+        // bytes are the same two words, so the common lookup compares no text.
+        for i in members.indices where sameRepresentation(members[i].key, key) { return members[i].value }
+        for i in members.indices where sameCodePoints(members[i].key, key) { return members[i].value }
         return nil
     }
 
