@@ -36,6 +36,43 @@ struct CheckpointTests {
         }
     }
 
+    @Test("a due checkpoint's replay memory is estimated from the counts by type, or from the largest stored checkpoint when that says more")
+    func dueEstimate() throws {
+        let dir = TempDirectory("checkpoint-due"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("j.journal"))
+        let valid = try String(contentsOfFile: fixturesPath + "/events/valid.ndjson", encoding: .utf8)
+        try append(journal, valid)
+        #expect(try journal.dueCheckpoint(every: 0) == nil)
+        #expect(try journal.dueCheckpoint(every: 14) == nil)
+        let due = try #require(try journal.dueCheckpoint(every: 13))
+        // 13 events: 2 orders, 1 fulfillment, 1 refund, 9 others.
+        #expect(due.since == 13 && due.orders == 2 && due.fulfillments == 1 && due.refunds == 1)
+        let base: Int64 = 30 << 20
+        let fromCounts: Int64 = 1_300 * 2 + 400 * 2 + 40 * 9
+        #expect(due.estimatedBytes == fromCounts + base)
+        let written = try #require(try journal.writeCheckpoint(try journal.replay()))
+        #expect(try journal.dueCheckpoint(every: 1) == nil)
+        let more = (1...3).map { priceLine("later-\($0)", at: "2026-12-01T00:00:0\($0)Z") }.joined(separator: "\n")
+        try append(journal, more)
+        let after = try #require(try journal.dueCheckpoint(every: 3))
+        #expect(after.since == 3)
+        let laterCounts: Int64 = fromCounts + 40 * 3
+        #expect(Int64(written.bytes) * 8 < laterCounts)
+        #expect(after.estimatedBytes == laterCounts + base)
+
+        // An order of 300 lines: its stored state decodes to more than the per-order figure.
+        let lines = (1...300).map { #"{"line_id":"\#($0)","sku":"SKU-\#($0)","qty":1,"unit_price":100,"discount":0}"# }
+        let big = #"{"id":"big-1","type":"order.placed","occurred_at":"2026-12-02T00:00:00Z","source":"webshop","data":{"order_id":"B1","location":"main","currency":"USD","lines":["#
+            + lines.joined(separator: ",") + #"],"total":30000}}"#
+        try append(journal, big)
+        let large = try #require(try journal.writeCheckpoint(try journal.replay()))
+        try append(journal, priceLine("later-4", at: "2026-12-03T00:00:00Z"))
+        let bigDue = try #require(try journal.dueCheckpoint(every: 1))
+        let fromStored = Int64(large.bytes) * 8
+        #expect(fromStored > laterCounts + 1_300 + 40)
+        #expect(bigDue.orders == 3 && bigDue.estimatedBytes == fromStored + base)
+    }
+
     @Test("an event appended after a checkpoint that sorts before its position invalidates it; one after it does not")
     func lateEvent() throws {
         let dir = TempDirectory("checkpoint-late"); defer { dir.remove() }
