@@ -275,7 +275,8 @@ extension Journal {
             let s = try cached("SELECT id FROM events WHERE id_key = ?")
             defer { s.reset() }
             s.bind(idKeyScheme.key(eventID), at: 1)
-            while try s.step() { if s.text(0) == eventID { return true } }
+            // By code points (contract §2), not by Swift's canonical equivalence.
+            while try s.step() { if sameCodePoints(s.text(0), eventID) { return true } }
             return false
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyCore
+import TallyDigest
 import TallyJournal
 import TallyTestSupport
 
@@ -98,6 +99,15 @@ struct CodePointTests {
         #expect(again.errors.first?.message.contains("conflict: id \"e1\" is already in the journal at seq 1") == true)
         let apart = try append(journal, [line(Self.composed, "x"), line(Self.decomposed, "x")].joined(separator: "\n"))
         #expect(apart.appended == 2)
+        // `contains(eventID:)` (the webhook mappers' "already journaled") by code points too,
+        // also when the two spellings share an id key (found by search: a 20-bit prefix hash).
+        let (one, two) = ("k267456" + Self.composed + "-1", "k267456" + Self.decomposed + "-1")
+        #expect(orderedIDKey(one) == orderedIDKey(two))
+        let other = try Journal.create(at: dir.file("u.journal"))
+        try append(other, line(one, "x"))
+        #expect(try other.contains(eventID: one))
+        #expect(!(try other.contains(eventID: two)))
+        #expect(try append(other, line(two, "x")).appended == 1)
         dir.remove()
     }
 }
