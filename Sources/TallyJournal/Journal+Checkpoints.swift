@@ -161,18 +161,4 @@ extension Journal {
         return DueCheckpoint(since: head - newest, orders: orders, fulfillments: fulfillments, refunds: refunds,
                              estimatedBytes: max(fromCounts, fromStored ?? 0))
     }
-
-    /// Writes a checkpoint when `every` events or more were appended since the newest one
-    /// (commands that append call this at their end). Returns it when one was written;
-    /// `starting` is told how many events came since the newest before the replay begins.
-    @discardableResult
-    public func checkpointIfDue(every: Int64, starting: (Int64) -> Void = { _ in },
-                                progress: (_ applied: Int, _ total: Int?) -> Void = { _, _ in }) throws -> CheckpointInfo? {
-        guard every > 0 else { return nil }
-        let head = try self.head().seq
-        let newest = try checkpoints().first?.headSeq ?? 0
-        guard head - newest >= every else { return nil }
-        starting(head - newest)
-        return try writeCheckpoint(try replay(progress: progress))
-    }
 }

@@ -57,10 +57,10 @@ extension Journal {
 
     /// The catch-up itself, inside the caller's write transaction.
     private func fillLookupTables() throws(SQLiteError) {
-        let start = try lookupsSeq()
+        let stored = try metaSeq("lookups_seq")
+        let start = stored ?? 0
         let head = try self.headRecord().seq
-        let recorded = try metaSeq("lookups_seq") != nil
-        guard head > start || !recorded else { return }
+        guard head > start || stored == nil else { return }
         for (_, _, _, fill) in Schema.lookupTables where head > start {
             let s = try cached(fill)
             defer { s.reset() }

@@ -73,11 +73,10 @@ struct Append: ParsableCommand {
             if let due, let bytes = due.estimatedBytes, bytes > budget {
                 // An append streams in bounded memory; the replay would not: leave it to a command that may use it.
                 Output.error("tally: note: the checkpoint due every \(every) events (\(due.since) since the last) is not written: its replay would hold about \((bytes + (1 << 19)) >> 20) MiB (orders \(due.orders), fulfillments \(due.fulfillments), refunds \(due.refunds)), more than [checkpoints] append_memory_mb = \(config.checkpointAppendMemoryMiB) lets an append use; `tally checkpoint` writes it (so does `tally snapshot`)")
-            } else if due != nil, let checkpoint = try Output.withProgressLine("replaying the journal for the checkpoint", { show in
-                try journal.checkpointIfDue(every: every, starting: { since in
-                    // The replay takes a while and memory that follows the state: say so on a terminal.
-                    Output.progress("tally: writing the checkpoint due every \(every) events (\(since) since the last): replaying the journal; --no-checkpoint skips this")
-                }, progress: show)
+            } else if let due, let checkpoint = try Output.withProgressLine("replaying the journal for the checkpoint", { show in
+                // The replay takes a while and memory that follows the state: say so on a terminal.
+                Output.progress("tally: writing the checkpoint due every \(every) events (\(due.since) since the last): replaying the journal; --no-checkpoint skips this")
+                return try journal.writeCheckpoint(try journal.replay(progress: show))
             }) {
                 Output.error("tally: checkpoint written at seq \(checkpoint.headSeq) (\(checkpoint.bytes) bytes): replays start there")
             }
