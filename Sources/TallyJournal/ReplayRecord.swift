@@ -40,6 +40,27 @@ enum ReplayRecord {
         return w.bytes
     }
 
+    /// The byte ranges (in `buffer`) of an `order.placed` record's line SKUs, in line order,
+    /// read without building the payload: `indexOrderSKUs` needs nothing else. Follows
+    /// `encode`'s `.orderPlaced` layout; false when the bytes do not form one.
+    static func orderPlacedSKUs(_ buffer: UnsafeRawBufferPointer, into skus: inout [Range<Int>]) -> Bool {
+        skus.removeAll(keepingCapacity: true)
+        var r = Packing.Reader(buffer)
+        // order_id, location, currency, total, customer_email (optional), discount_codes.
+        guard r.stringRange() != nil, r.stringRange() != nil, r.stringRange() != nil, r.int() != nil,
+              let emailFlag = r.byte(), emailFlag == 0 || r.stringRange() != nil,
+              let codes = r.count() else { return false }
+        for _ in 0..<codes {
+            guard r.stringRange() != nil else { return false }
+        }
+        guard let lines = r.count() else { return false }
+        for _ in 0..<lines {
+            guard r.stringRange() != nil, let sku = r.stringRange(), r.int() != nil, r.int() != nil, r.int() != nil else { return false }
+            skus.append(sku)
+        }
+        return true
+    }
+
     /// The payload, or nil when the bytes do not form one (only a tampered journal has such a row).
     static func decode(type: EventType, _ buffer: UnsafeRawBufferPointer) -> EventPayload? {
         var r = Packing.Reader(buffer)

@@ -61,6 +61,15 @@ public final class Statement {
         }
     }
 
+    /// Binds UTF-8 text given as bytes (SQLite copies them).
+    public func bind(utf8 text: UnsafeRawBufferPointer, at index: Int32) {
+        if let base = text.baseAddress?.assumingMemoryBound(to: CChar.self) {
+            _ = sqlite3_bind_text(handle, index, base, Int32(text.count), csqlite_transient())
+        } else {
+            _ = sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+        }
+    }
+
     public func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
 
     public func bind(_ value: SQLiteValue, at index: Int32) {

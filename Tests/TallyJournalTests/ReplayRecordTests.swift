@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyCore
+import TallySQLite
 @testable import TallyJournal
 import TallyTestSupport
 
@@ -83,5 +84,98 @@ struct ReplayRecordTests {
         #expect(whole.count > 1000)
         #expect(try rows(chunkRows: 7) == whole)
         #expect(try rows(chunkRows: 1) == whole)
+    }
+
+    @Test("the SKU index reads an order's SKUs straight from its record, as the full decode has them")
+    func orderPlacedSKUs() throws {
+        var history = SyntheticHistory(seed: 3, skuCount: 30)
+        var orders = try payloads().filter { $0.type == .orderPlaced }
+        for line in (0..<2000).map({ _ in history.next() }) {
+            if case .success(let e) = EventDecoder.decode(line), e.type == .orderPlaced { orders.append(e.payload) }
+        }
+        #expect(orders.count > 100)
+        var ranges: [Range<Int>] = []
+        for payload in orders {
+            guard case .orderPlaced(let placed) = payload else { continue }
+            let bytes = ReplayRecord.encode(payload)
+            let skus = bytes.withUnsafeBytes { buffer -> [String]? in
+                guard ReplayRecord.orderPlacedSKUs(buffer, into: &ranges) else { return nil }
+                return ranges.map { String(decoding: buffer[$0], as: UTF8.self) }
+            }
+            #expect(skus == placed.lines.map(\.sku.rawValue))
+            // A record cut short anywhere is refused, never read past its end.
+            for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 7)) {
+                #expect(!Array(bytes.prefix(cut)).withUnsafeBytes { ReplayRecord.orderPlacedSKUs($0, into: &ranges) })
+            }
+        }
+    }
+
+    @Test("the SKU index's chunk comes out in SQLite's key order (bytes, then time, then seq), each row once")
+    func orderSKUChunkOrder() throws {
+        // Prefixes of one another, a NUL byte, multi-byte characters whose bytes order
+        // differently from their UTF-16 units, and long SKUs that differ only after 16 bytes.
+        let skus = ["A", "A\u{0}", "A\u{0}B", "a", "B", "é", "e", "ÿ", "Ā", "😀", "\u{FFFD}", "z",
+                    "PREFIX-0123456789-b", "PREFIX-0123456789-a", "PREFIX-0123456789", "PREFIX-012345678",
+                    "PREFIX-0123456789-a-much-longer-tail", String(repeating: "x", count: 200)]
+        var generator = SystemRandomNumberGenerator()
+        var rows: [(sku: String, occurredUs: Int64, seq: Int64)] = []
+        for i in 0..<600 {
+            let sku = skus.randomElement(using: &generator)!
+            let row = (sku: sku, occurredUs: Int64.random(in: 0..<4, using: &generator), seq: Int64(i % 50))
+            rows.append(row)
+            if i % 9 == 0 { rows.append(row) } // an order naming a SKU twice
+        }
+        var chunk = OrderSKUChunk(capacity: 16)
+        for row in rows {
+            Array(row.sku.utf8).withUnsafeBytes { chunk.add($0, occurredUs: row.occurredUs, seq: row.seq) }
+        }
+        var emitted: [String] = []
+        try chunk.drainSorted { sku, occurredUs, seq throws(SQLiteError) in
+            emitted.append("\(Array(sku)) \(occurredUs) \(seq)")
+        }
+        #expect(chunk.count == 0)
+        func precedes(_ a: (sku: String, occurredUs: Int64, seq: Int64), _ b: (sku: String, occurredUs: Int64, seq: Int64)) -> Bool {
+            if a.sku.utf8.elementsEqual(b.sku.utf8) { return (a.occurredUs, a.seq) < (b.occurredUs, b.seq) }
+            return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8)
+        }
+        var expected: [String] = []
+        for row in rows.sorted(by: precedes) {
+            let text = "\(Array(row.sku.utf8)) \(row.occurredUs) \(row.seq)"
+            if expected.last != text { expected.append(text) }
+        }
+        #expect(emitted == expected)
+        // Emptied and reusable: a second chunk through the same value.
+        Array("q".utf8).withUnsafeBytes { chunk.add($0, occurredUs: 1, seq: 1) }
+        var second: [String] = []
+        try chunk.drainSorted { sku, _, _ throws(SQLiteError) in second.append(String(decoding: sku, as: UTF8.self)) }
+        #expect(second == ["q"])
+    }
+
+    @Test("the SKU index holds each order's distinct SKUs once, whatever their bytes")
+    func orderSKURows() throws {
+        let dir = TempDirectory("order-sku-rows")
+        defer { dir.remove() }
+        let skus = ["é", "e", "😀", "PREFIX-0123456789-b", "PREFIX-0123456789-a", "PREFIX-0123456789", "A", "a"]
+        var lines: [String] = []
+        for i in 0..<40 {
+            let picked = (0..<4).map { skus[(i * 3 + $0 * 5) % skus.count] } + [skus[i % skus.count]] // one SKU twice
+            let orderLines = picked.enumerated().map { #"{"line_id":"l\#($0.offset)","sku":\#(CanonicalJSON.quoted($0.element)),"qty":1,"unit_price":100}"# }
+            lines.append(#"{"id":"o\#(i)","type":"order.placed","occurred_at":"2026-11-20T10:\#(String(format: "%02d", i % 60)):00Z","data":{"order_id":"\#(i)","location":"m","currency":"EUR","total":500,"lines":[\#(orderLines.joined(separator: ","))]}}"#)
+            lines.append(#"{"id":"p\#(i)","type":"price.changed","occurred_at":"2026-11-20T10:00:00Z","data":{"sku":"s\#(i)","price":1,"currency":"EUR"}}"#)
+        }
+        let journal = try Journal.create(at: dir.file("j.journal"))
+        _ = try append(journal, lines.joined(separator: "\n"))
+        try journal.indexOrderSKUs(chunkRows: 16)
+        var expected = Set<String>()
+        for (i, line) in lines.enumerated() {
+            guard case .success(let e) = EventDecoder.decode(line), case .orderPlaced(let p) = e.payload else { continue }
+            for line in p.lines { expected.insert("\(line.sku.rawValue) \(e.occurredAt.microseconds) \(i + 1)") }
+        }
+        var stored: [String] = []
+        let s = try journal.connection.prepare("SELECT sku, occurred_us, seq FROM order_skus")
+        while try s.step() { stored.append("\(s.text(0)) \(s.int64(1)) \(s.int64(2))") }
+        #expect(stored.count == expected.count)
+        #expect(Set(stored) == expected)
+        #expect(expected.count < 40 * 5) // the repeated SKUs were there to be dropped
     }
 }

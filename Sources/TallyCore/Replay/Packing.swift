@@ -55,6 +55,13 @@ public enum Packing {
             return text
         }
 
+        /// Steps over a string: the range of its UTF-8 bytes in `buffer` (nil when malformed).
+        public mutating func stringRange() -> Range<Int>? {
+            guard let count = varint(), count <= UInt64(buffer.count - index) else { return nil }
+            defer { index += Int(count) }
+            return index..<(index + Int(count))
+        }
+
         public mutating func count() -> Int? {
             guard let n = varint(), n <= UInt64(buffer.count) else { return nil }
             return Int(n)
