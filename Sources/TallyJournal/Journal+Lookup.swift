@@ -1,6 +1,7 @@
 import TallyCore
 import TallySQLite
 import TallyDigest
+import Glibc
 
 /// What `orderHistory` found.
 public enum OrderLookupResult: Sendable {
@@ -216,20 +217,115 @@ extension Journal {
     /// The seq up to which `order_skus` has every placement's SKUs (0 when never built).
     func orderSKUsSeq() throws(SQLiteError) -> Int64 { try metaSeq("order_skus_seq") ?? 0 }
 
-    /// Brings `order_skus` alone up to date with the placements appended since it last was, in
-    /// one transaction (`fillDerivedTables`). Append leaves this table alone
-    /// (random inserts into it cost a fifth of the append rate); commands that append call `indexDerivedTables` at the end.
-    public func indexOrderSKUs() throws(JournalError) { try indexOrderSKUs(chunkRows: Journal.derivedChunkRows) }
+    /// Rows `indexOrderSKUs` sorts and inserts at a time: bounds its memory (a 1 GB append
+    /// adds about 3.8M rows; held whole they took 200 MB) while keeping inserts in key order.
+    static let orderSKUsChunkRows = 262_144
+
+    /// Brings `order_skus` up to date with the placements appended since it last was, in one
+    /// transaction, inserting in key order chunk by chunk. Append leaves this table alone
+    /// (random inserts into it cost a fifth of the append rate); commands that append call this at the end.
+    public func indexOrderSKUs() throws(JournalError) { try indexOrderSKUs(chunkRows: Journal.orderSKUsChunkRows) }
 
     func indexOrderSKUs(chunkRows: Int) throws(JournalError) {
         try wrap { () throws(SQLiteError) in
-            guard try self.headRecord().seq > (try orderSKUsSeq()) else { return }
-            try withCatchUpCache { () throws(SQLiteError) in
-                try connection.transaction { () throws(SQLiteError) in
-                    try fillDerivedTables(orderSKUs: true, lookups: false, chunkRows: chunkRows)
+            let start = try orderSKUsSeq()
+            let head = try self.headRecord().seq
+            guard head > start else { return }
+            try connection.transaction { () throws(SQLiteError) in
+                var chunk = OrderSKUChunk(capacity: chunkRows)
+                let insert = try cached("INSERT OR IGNORE INTO order_skus (sku, occurred_us, seq) VALUES (?, ?, ?)")
+                defer { insert.reset() }
+                func row(_ sku: UnsafeRawBufferPointer, _ occurredUs: Int64, _ seq: Int64) throws(SQLiteError) {
+                    insert.reset()
+                    insert.bind(utf8: sku, at: 1); insert.bind(occurredUs, at: 2); insert.bind(seq, at: 3)
+                    try insert.step()
                 }
+                let read = try cached("SELECT seq, occurred_us, replay FROM events WHERE seq > ? AND type = \(EventType.orderPlaced.code)")
+                defer { read.reset() }
+                read.bind(start, at: 1)
+                var skus: [Range<Int>] = []
+                while try read.step() {
+                    let seq = read.int64(0), occurredUs = read.int64(1)
+                    read.withRawBytes(2) { bytes in
+                        guard let bytes, ReplayRecord.orderPlacedSKUs(bytes, into: &skus) else { return }
+                        for sku in skus { chunk.add(UnsafeRawBufferPointer(rebasing: bytes[sku]), occurredUs: occurredUs, seq: seq) }
+                    }
+                    if chunk.count >= chunkRows { try chunk.drainSorted(into: row) }
+                }
+                try chunk.drainSorted(into: row)
+                let done = try self.headRecord().seq
+                let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('order_skus_seq', ?)")
+                defer { meta.reset() }
+                meta.bind(String(done), at: 1)
+                try meta.step()
             }
         }
+    }
+}
+
+/// A chunk of `order_skus` rows: their SKUs' bytes in one buffer (no string per row), sorted
+/// in the table's key order (SKU bytes as SQLite's BINARY collation compares them, then
+/// occurred_us, seq) before they are inserted, so each B-tree page is written once a chunk.
+struct OrderSKUChunk {
+    /// `head` and `next` are the SKU's first 16 bytes, big-endian and zero-padded, so most
+    /// comparisons are two integer compares instead of a `memcmp` call.
+    private struct Row { var head: UInt64, next: UInt64, start: Int, count: Int, occurredUs: Int64, seq: Int64 }
+    private var bytes: [UInt8] = []
+    private var rows: [Row] = []
+
+    init(capacity: Int) {
+        rows.reserveCapacity(capacity)
+        bytes.reserveCapacity(capacity * 16)
+    }
+
+    var count: Int { rows.count }
+
+    mutating func add(_ sku: UnsafeRawBufferPointer, occurredUs: Int64, seq: Int64) {
+        var head: UInt64 = 0, next: UInt64 = 0
+        for i in 0..<16 {
+            let byte = i < sku.count ? UInt64(sku[i]) : 0
+            if i < 8 { head = head << 8 | byte } else { next = next << 8 | byte }
+        }
+        rows.append(Row(head: head, next: next, start: bytes.count, count: sku.count, occurredUs: occurredUs, seq: seq))
+        bytes.append(contentsOf: sku)
+    }
+
+    /// Hands the rows to `emit` in key order, each once (a SKU an order names twice is one
+    /// row: equal rows sort next to each other and only the first is emitted), and empties the chunk.
+    mutating func drainSorted(into emit: (UnsafeRawBufferPointer, Int64, Int64) throws(SQLiteError) -> Void) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        var sorted: [Row] = []
+        swap(&sorted, &rows)
+        defer {
+            sorted.removeAll(keepingCapacity: true); rows = sorted
+            bytes.removeAll(keepingCapacity: true)
+        }
+        // `withUnsafeBytes` does not carry a typed error: `emit`'s comes back as a value.
+        let failure = bytes.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> SQLiteError? in
+            func sku(_ row: Row) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[row.start..<(row.start + row.count)]) }
+            func order(_ a: Row, _ b: Row) -> Int {
+                if a.head != b.head { return a.head < b.head ? -1 : 1 }
+                if a.next != b.next { return a.next < b.next ? -1 : 1 }
+                // The first 16 bytes (or all of the shorter SKU) are equal: the rest decides.
+                let shared = min(a.count, b.count)
+                if shared > 16 {
+                    let c = memcmp(all.baseAddress! + a.start + 16, all.baseAddress! + b.start + 16, shared - 16)
+                    if c != 0 { return c < 0 ? -1 : 1 }
+                }
+                if a.count != b.count { return a.count < b.count ? -1 : 1 }
+                if a.occurredUs != b.occurredUs { return a.occurredUs < b.occurredUs ? -1 : 1 }
+                return a.seq == b.seq ? 0 : (a.seq < b.seq ? -1 : 1)
+            }
+            sorted.sort { order($0, $1) < 0 }
+            var previous: Row?
+            for row in sorted {
+                if let previous, order(previous, row) == 0 { continue }
+                previous = row
+                do throws(SQLiteError) { try emit(sku(row), row.occurredUs, row.seq) } catch { return error }
+            }
+            return nil
+        }
+        if let failure { throw failure }
     }
 }
 

@@ -26,49 +26,51 @@ extension Journal {
     }
 
     /// Brings the lookup tables up to date with the events appended since they last were, in
-    /// one transaction, inserting in key order (`fillDerivedTables`). Append leaves them
-    /// alone; commands that append call `indexDerivedTables` at the end (`finishAppending`),
-    /// `tally serve` about once a second.
+    /// one transaction, inserting in key order (SQLite sorts, spilling to temporary files
+    /// beyond its cache). Append leaves them alone; commands that append call this at the end
+    /// (`finishAppending`), `tally serve` about once a second.
     public func indexLookups() throws(JournalError) {
         try wrap { () throws(SQLiteError) in
             guard try hasTable(LookupTable.sku.table) else { return }
             try withCatchUpCache { () throws(SQLiteError) in
-                try connection.transaction { () throws(SQLiteError) in
-                    try fillDerivedTables(orderSKUs: false, lookups: true, chunkRows: Journal.derivedChunkRows)
-                }
+                try connection.transaction { () throws(SQLiteError) in try fillLookupTables() }
             }
         }
     }
 
-    /// Runs `body` with the page cache at `Schema.catchUpCacheKibibytes`, then puts it back:
-    /// the catch-up holds its rows besides the cache, and with the append's cache both would
-    /// add up (a 1.09 GB append peaked at 184 MB instead of 125 MB when SQLite sorted them).
-    func withCatchUpCache<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    /// Runs `body` with the page cache at `Schema.catchUpCacheKibibytes`, then puts it back.
+    /// SQLite's sorter keeps up to a cache's worth of rows in memory before it spills to a
+    /// temporary file, so with the append's cache the catch-up would hold both at once
+    /// (a 1.09 GB append peaked at 184 MB instead of 125 MB).
+    private func withCatchUpCache<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         let before = try connection.scalar("PRAGMA cache_size")
         try connection.execute("PRAGMA cache_size = -\(Schema.catchUpCacheKibibytes)")
         defer { if case .integer(let pages)? = before { _ = try? connection.execute("PRAGMA cache_size = \(pages)") } }
         return try body()
     }
 
-    /// Brings every derived table up to date, `order_skus` and the lookup tables, in one
-    /// transaction and one scan of the events appended since.
+    /// Brings every derived table up to date: `order_skus` and the lookup tables.
     public func indexDerivedTables() throws(JournalError) {
-        try indexDerivedTables(chunkRows: Journal.derivedChunkRows)
+        try indexOrderSKUs()
+        try indexLookups()
     }
 
-    func indexDerivedTables(chunkRows: Int) throws(JournalError) {
-        try wrap { () throws(SQLiteError) in
-            let lookups = try hasTable(LookupTable.sku.table)
-            // Nothing new (`tally serve` asks every second): no write lock taken.
-            let head = try self.headRecord().seq
-            let lookupsBehind = lookups ? (try metaSeq("lookups_seq") ?? -1) < head : false
-            guard try orderSKUsSeq() < head || lookupsBehind else { return }
-            try withCatchUpCache { () throws(SQLiteError) in
-                try connection.transaction { () throws(SQLiteError) in
-                    try fillDerivedTables(orderSKUs: true, lookups: lookups, chunkRows: chunkRows)
-                }
-            }
+    /// The catch-up itself, inside the caller's write transaction.
+    private func fillLookupTables() throws(SQLiteError) {
+        let stored = try metaSeq("lookups_seq")
+        let start = stored ?? 0
+        let head = try self.headRecord().seq
+        guard head > start || stored == nil else { return }
+        for (_, _, _, fill) in Schema.lookupTables where head > start {
+            let s = try cached(fill)
+            defer { s.reset() }
+            s.bind(start, at: 1); s.bind(head, at: 2)
+            try s.step()
         }
+        let meta = try cached("INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('lookups_seq', ?)")
+        defer { meta.reset() }
+        meta.bind(String(head), at: 1)
+        try meta.step()
     }
 
     /// A journal written before the lookup tables: fills them from every event, then drops the
@@ -82,7 +84,7 @@ extension Journal {
             }
             try connection.transaction { () throws(SQLiteError) in
                 guard try metaSeq("lookups_seq") == nil else { return }
-                try fillDerivedTables(orderSKUs: false, lookups: true, chunkRows: Journal.derivedChunkRows)
+                try fillLookupTables()
                 try connection.execute(Schema.replacedLookupIndexes)
             }
         }

@@ -7,8 +7,8 @@ enum Schema {
     /// tens of millions of events (8-byte keys), small enough for the append memory target.
     static let cacheKibibytes = 65_536
 
-    /// The page cache while the derived tables catch up (`Journal.fillDerivedTables`): their
-    /// rows are held and sorted beside it, and their inserts come in key order.
+    /// The page cache while the lookup tables catch up (`Journal.indexLookups`), which also
+    /// bounds what SQLite's sorter holds in memory before it spills to a temporary file.
     static let catchUpCacheKibibytes = 16_384
 
     /// The page cache of connections that only scan (replay, verify): a scan reads each
@@ -106,7 +106,7 @@ enum Schema {
 
     -- The lookups by SKU, customer email and tracking number: derived from the events (so
     -- outside the hash chain), brought up to date in key order at the end of each append
-    -- (`Journal.fillDerivedTables`; journal_meta.lookups_seq says how far they reach). As indexes
+    -- (`Journal.indexLookups`; journal_meta.lookups_seq says how far they reach). As indexes
     -- on `events` they were random B-tree inserts in every commit: 45% of a bare insert's
     -- time (docs/benchmarks.md). A lookup also reads the events appended since.
     CREATE TABLE IF NOT EXISTS lookup_skus (
@@ -235,11 +235,8 @@ enum Schema {
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only: deliveries cannot be deleted'); END;
     """
 
-    /// The derived lookup tables, each with its key column, the events column it holds and a
-    /// plain statement selecting its rows for the events of seq ?1 (exclusive) to ?2, in key
-    /// order. The journal fills them with `Journal.fillDerivedTables` (one scan for all of
-    /// them); the statements define the rows (a test holds the two to the same result) and
-    /// are what the append benchmark's bare baseline runs.
+    /// The derived lookup tables, each with its key column, the events column it holds and the
+    /// statement that brings it up to date with the events of seq ?1 (exclusive) to ?2, in key order.
     static let lookupTables: [(table: String, key: String, column: String, fill: String)] = [
         ("lookup_skus", "sku", "sku", "INSERT OR IGNORE INTO lookup_skus SELECT sku, type, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND sku IS NOT NULL ORDER BY 1, 2, 3, 4"),
         ("lookup_emails", "email", "customer_email", "INSERT OR IGNORE INTO lookup_emails SELECT customer_email, occurred_us, seq FROM events WHERE seq > ?1 AND seq <= ?2 AND customer_email IS NOT NULL ORDER BY 1, 2, 3"),

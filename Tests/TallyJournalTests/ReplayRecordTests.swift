@@ -110,7 +110,7 @@ struct ReplayRecordTests {
         }
     }
 
-    @Test("the derived tables' rows come out in SQLite's key order (bytes, then time, then seq), each row once")
+    @Test("the SKU index's chunk comes out in SQLite's key order (bytes, then time, then seq), each row once")
     func orderSKUChunkOrder() throws {
         // Prefixes of one another, a NUL byte, multi-byte characters whose bytes order
         // differently from their UTF-16 units, and long SKUs that differ only after 16 bytes.
@@ -125,16 +125,14 @@ struct ReplayRecordTests {
             rows.append(row)
             if i % 9 == 0 { rows.append(row) } // an order naming a SKU twice
         }
-        var chunk = KeyRows()
+        var chunk = OrderSKUChunk(capacity: 16)
         for row in rows {
             Array(row.sku.utf8).withUnsafeBytes { chunk.add($0, occurredUs: row.occurredUs, seq: row.seq) }
         }
         var emitted: [String] = []
-        chunk.sort()
-        try chunk.forEachSortedRow { sku, _, occurredUs, seq throws(SQLiteError) in
+        try chunk.drainSorted { sku, occurredUs, seq throws(SQLiteError) in
             emitted.append("\(Array(sku)) \(occurredUs) \(seq)")
         }
-        chunk.removeAll()
         #expect(chunk.count == 0)
         func precedes(_ a: (sku: String, occurredUs: Int64, seq: Int64), _ b: (sku: String, occurredUs: Int64, seq: Int64)) -> Bool {
             if a.sku.utf8.elementsEqual(b.sku.utf8) { return (a.occurredUs, a.seq) < (b.occurredUs, b.seq) }
@@ -149,8 +147,7 @@ struct ReplayRecordTests {
         // Emptied and reusable: a second chunk through the same value.
         Array("q".utf8).withUnsafeBytes { chunk.add($0, occurredUs: 1, seq: 1) }
         var second: [String] = []
-        chunk.sort()
-        try chunk.forEachSortedRow { sku, _, _, _ throws(SQLiteError) in second.append(String(decoding: sku, as: UTF8.self)) }
+        try chunk.drainSorted { sku, _, _ throws(SQLiteError) in second.append(String(decoding: sku, as: UTF8.self)) }
         #expect(second == ["q"])
     }
 
