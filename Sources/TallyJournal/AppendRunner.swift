@@ -70,7 +70,9 @@ public struct AppendRunner {
             AppendRunner.produce(fd: fd, name: name, batchSize: batchSize, into: handoff, dropping: spent)
         }
         defer { handoff.cancelAndWait() }
-        try write(from: handoff, into: &summary, progress: progress, spent: spent)
+        let checkpoints = BackgroundCheckpoints(journal: journal)
+        defer { checkpoints.stop() }
+        try write(from: handoff, into: &summary, progress: progress, spent: spent, afterCommit: checkpoints.afterCommit)
     }
 
     /// Parts the writer has appended, handed back to the reader thread to be freed there:
@@ -98,7 +100,7 @@ public struct AppendRunner {
 
     /// The writer's side of a pipeline: appends each transaction's parts as they come, until the end.
     private func write(from handoff: Handoff<Chunk>, into summary: inout AppendSummary, progress: ((Int) -> Void)?,
-                       spent: SpentParts? = nil) throws {
+                       spent: SpentParts? = nil, afterCommit: () -> Void = {}) throws {
         var next = handoff.take()
         while true {
             switch next {
@@ -137,6 +139,7 @@ public struct AppendRunner {
                 }
             }, outcomes: { landed.append($0) })
             for outcomes in landed { summary.add(outcomes) }
+            afterCommit()
             if bytesRead > 0 { progress?(bytesRead) }
             if ended { return }
             next = handoff.take()
@@ -298,4 +301,53 @@ public struct AppendRunner {
         case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
         }
     }
+}
+
+/// WAL checkpoints of a batched append, made by a second connection on its own thread (a
+/// PASSIVE checkpoint does not block the writer), so the writer does not stop every
+/// `wal_autocheckpoint` pages to copy the WAL into the file. Past the WAL's working size the
+/// writer checkpoints too, between two commits, so that the WAL can start over (as
+/// `tally serve`'s writer does). Without a second connection (it could not be opened), the
+/// writer checkpoints as before.
+final class BackgroundCheckpoints: @unchecked Sendable {
+    private let journal: Journal
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let running: Bool
+    /// How often the second connection checkpoints.
+    static let intervalMilliseconds = 250
+
+    init(journal: Journal) {
+        self.journal = journal
+        let path = journal.path
+        guard let checkpointer = try? Journal.open(at: path) else { running = false; return }
+        running = true
+        journal.disableAutomaticCheckpoints()
+        let box = CheckpointerBox(checkpointer)
+        DispatchQueue.global().async { [wake, stopped] in
+            while true {
+                let stopping = wake.wait(timeout: .now() + .milliseconds(BackgroundCheckpoints.intervalMilliseconds)) == .success
+                box.journal.checkpoint()
+                if stopping { stopped.signal(); return }
+            }
+        }
+    }
+
+    /// The writer, after each commit.
+    func afterCommit() {
+        if running && journal.walBytes > Journal.walWorkingBytes { journal.checkpoint() }
+    }
+
+    func stop() {
+        guard running else { return }
+        wake.signal()
+        stopped.wait()
+        journal.enableAutomaticCheckpoints()
+    }
+}
+
+/// Hands a journal to the checkpoint thread (used there alone).
+private final class CheckpointerBox: @unchecked Sendable {
+    let journal: Journal
+    init(_ journal: Journal) { self.journal = journal }
 }

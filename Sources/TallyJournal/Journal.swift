@@ -243,6 +243,11 @@ public final class Journal {
     public func disableAutomaticCheckpoints() {
         _ = try? connection.execute("PRAGMA wal_autocheckpoint=0")
     }
+
+    /// Puts back the checkpoint after commits that `disableAutomaticCheckpoints` stopped.
+    public func enableAutomaticCheckpoints() {
+        _ = try? connection.execute("PRAGMA wal_autocheckpoint=\(Schema.walAutocheckpointPages)")
+    }
 }
 
 /// Versions of what the journal is built on (for benchmark and diagnostic output).
