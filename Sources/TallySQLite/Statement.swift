@@ -42,16 +42,7 @@ public final class Statement {
     public func bind(_ value: String?, at index: Int32) {
         guard let value else { sqlite3_bind_null(handle, index); return }
         var copy = value
-        copy.withUTF8 { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                // An empty string still needs a non-NULL pointer, or SQLite binds NULL.
-                if let base = chars.baseAddress {
-                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), csqlite_transient())
-                } else {
-                    _ = sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
-                }
-            }
-        }
+        copy.withUTF8 { bind(utf8: UnsafeRawBufferPointer($0), at: index) }
     }
 
     public func bind(blob: [UInt8]?, at index: Int32) {
@@ -63,6 +54,7 @@ public final class Statement {
 
     /// Binds UTF-8 text given as bytes (SQLite copies them).
     public func bind(utf8 text: UnsafeRawBufferPointer, at index: Int32) {
+        // An empty string still needs a non-NULL pointer, or SQLite binds NULL.
         if let base = text.baseAddress?.assumingMemoryBound(to: CChar.self) {
             _ = sqlite3_bind_text(handle, index, base, Int32(text.count), csqlite_transient())
         } else {
