@@ -303,42 +303,53 @@ public struct AppendRunner {
     }
 }
 
-/// WAL checkpoints of a batched append, made by a second connection on its own thread (a
-/// PASSIVE checkpoint does not block the writer), so the writer does not stop every
-/// `wal_autocheckpoint` pages to copy the WAL into the file. Past the WAL's working size the
-/// writer checkpoints too, between two commits, so that the WAL can start over (as
-/// `tally serve`'s writer does). Without a second connection (it could not be opened), the
-/// writer checkpoints as before.
-final class BackgroundCheckpoints: @unchecked Sendable {
+/// WAL checkpoints made by a second connection on its own thread (a PASSIVE checkpoint does
+/// not block the writer), so the writer does not stop every `wal_autocheckpoint` pages to
+/// copy the WAL into the file: a batched append's, and `tally serve`'s (`GroupCommitter`).
+/// Under steady writing those checkpoints never let the WAL start over (by the time one
+/// ends, newer frames wait), so past its working size the writer checkpoints too, between
+/// two commits (`afterCommit`): it copies what the other connection has not (little) and,
+/// with no frame added meanwhile, the next commit starts the WAL over. Without a second
+/// connection the writer keeps its own automatic checkpoints.
+public final class BackgroundCheckpoints: @unchecked Sendable {
     private let journal: Journal
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     private let running: Bool
-    /// How often the second connection checkpoints.
-    static let intervalMilliseconds = 250
+    /// How often a batched append's second connection checkpoints.
+    static let appendIntervalMilliseconds = 250
 
-    init(journal: Journal) {
+    /// A batched append's: the second connection opened here.
+    convenience init(journal: Journal) {
+        self.init(journal: journal, checkpointer: try? Journal.open(at: journal.path),
+                  intervalMilliseconds: BackgroundCheckpoints.appendIntervalMilliseconds)
+    }
+
+    /// `checkpointer`: a second read-write connection to `journal`'s file, used only on the
+    /// checkpoint thread from now on.
+    public init(journal: Journal, checkpointer: Journal?, intervalMilliseconds: Int) {
         self.journal = journal
-        let path = journal.path
-        guard let checkpointer = try? Journal.open(at: path) else { running = false; return }
+        guard let checkpointer else { running = false; return }
         running = true
         journal.disableAutomaticCheckpoints()
         let box = CheckpointerBox(checkpointer)
         DispatchQueue.global().async { [wake, stopped] in
             while true {
-                let stopping = wake.wait(timeout: .now() + .milliseconds(BackgroundCheckpoints.intervalMilliseconds)) == .success
+                let stopping = wake.wait(timeout: .now() + .milliseconds(intervalMilliseconds)) == .success
                 box.journal.checkpoint()
                 if stopping { stopped.signal(); return }
             }
         }
     }
 
-    /// The writer, after each commit.
-    func afterCommit() {
+    /// The writer, after each commit (on its thread).
+    public func afterCommit() {
         if running && journal.walBytes > Journal.walWorkingBytes { journal.checkpoint() }
     }
 
-    func stop() {
+    /// Makes a last checkpoint, stops the thread, and gives the writer its automatic
+    /// checkpoints back (once the writer is done).
+    public func stop() {
         guard running else { return }
         wake.signal()
         stopped.wait()

@@ -41,31 +41,18 @@ public final class GroupCommitter: Sendable {
     public init(journal: Journal, checkpointer: Journal, onCommit: @escaping @Sendable ([GroupRequest], [GroupOutcome]) -> Void = { _, _ in }) {
         self.journalBox = JournalBox(journal)
         self.onCommit = onCommit
-        self.checkpointBox = JournalBox(checkpointer)
-        journal.disableAutomaticCheckpoints()
+        self.checkpoints = BackgroundCheckpoints(journal: journal, checkpointer: checkpointer,
+                                                 intervalMilliseconds: Int(GroupCommitter.checkpointSeconds * 1000))
         // Commits overwrite the WAL's blocks from the first one on (see `Journal.preallocateWAL`).
         try? journal.preallocateWAL(bytes: Journal.walWorkingBytes)
         let thread = Thread { [self] in self.loop() }
         thread.name = "tally-journal-writer"
         thread.start()
-        let checkpoints = Thread { [self] in self.checkpointLoop() }
-        checkpoints.name = "tally-journal-checkpoints"
-        checkpoints.start()
     }
 
-    private let checkpointBox: JournalBox
-    private let checkpointerStopped = DispatchSemaphore(value: 0)
-    private let checkpointWake = DispatchSemaphore(value: 0)
+    private let checkpoints: BackgroundCheckpoints
     /// How often the WAL is checkpointed while serving.
     public static let checkpointSeconds: Double = 1
-
-    private func checkpointLoop() {
-        while true {
-            let stopping = checkpointWake.wait(timeout: .now() + GroupCommitter.checkpointSeconds) == .success
-            checkpointBox.journal.checkpoint()
-            if stopping { checkpointerStopped.signal(); return }
-        }
-    }
 
     /// Appends one request durably; returns when its transaction has committed.
     public func submit(_ request: GroupRequest) async throws -> GroupOutcome {
@@ -91,8 +78,7 @@ public final class GroupCommitter: Sendable {
         guard first else { return }
         wake.signal()
         stopped.wait()
-        checkpointWake.signal()
-        checkpointerStopped.wait()
+        checkpoints.stop()
     }
 
     private func loop() {
@@ -107,12 +93,9 @@ public final class GroupCommitter: Sendable {
             }
             if !batch.isEmpty {
                 commit(batch)
-                // Under steady load the other thread's PASSIVE checkpoints never let the WAL
-                // start over (by the time one ends, newer frames wait), so the file would grow
-                // without bound, every commit extending it. Past its working size the writer
-                // checkpoints too, between two commits: it copies what the other thread has not
-                // (little) and, with no frame added meanwhile, the next commit starts the WAL over.
-                if journalBox.journal.walBytes > Journal.walWorkingBytes { journalBox.journal.checkpoint() }
+                // Past its working size the WAL would grow without bound under steady load,
+                // every commit extending it: the writer checkpoints too (see BackgroundCheckpoints).
+                checkpoints.afterCommit()
             }
             let sinceIndexed = Double(DispatchTime.now().uptimeNanoseconds - lastIndexed.uptimeNanoseconds) / 1e9
             if stopping || sinceIndexed >= GroupCommitter.idleIndexSeconds {
