@@ -203,7 +203,7 @@ public struct AppendRunner {
         }
         switch EventDecoder.decode(line.bytes, input: name, line: line.number) {
         case .success(let event):
-            return .event(event, raw: Array(line.bytes), input: name, line: line.number)
+            return .event(PreparedEvent(event), raw: Array(line.bytes), input: name, line: line.number)
         case .failure(let rejection):
             let raw = line.bytes.count > Limits.quarantinedRawBytesMax
                 ? Array(UnsafeBufferPointer(rebasing: line.bytes[0..<Limits.quarantinedRawBytesMax])) : Array(line.bytes)
@@ -285,7 +285,7 @@ public struct AppendRunner {
             // Validated from the value; its raw text, needed only if it is quarantined, is
             // its canonical line (the journal writes it then).
             switch EventDecoder.decode(value, input: d.origin, line: d.line) {
-            case .success(let event): return .event(event, raw: [], input: d.origin, line: d.line)
+            case .success(let event): return .event(PreparedEvent(event), raw: [], input: d.origin, line: d.line)
             case .failure(let rejection):
                 let raw = Array(d.text.utf8)
                 return .rejected(rejection, raw: raw, rawBytes: raw.count)
@@ -297,7 +297,7 @@ public struct AppendRunner {
             return .rejected(Rejection(input: d.origin, line: d.line, eventID: nil, message: message), raw: kept, rawBytes: raw.count)
         }
         switch EventDecoder.decode(d.text, input: d.origin, line: d.line) {
-        case .success(let event): return .event(event, raw: raw, input: d.origin, line: d.line)
+        case .success(let event): return .event(PreparedEvent(event), raw: raw, input: d.origin, line: d.line)
         case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
         }
     }

@@ -17,10 +17,11 @@ public enum BareInsertBaseline {
     /// Decodes `lines` up front (not timed), then inserts them in transactions of
     /// `batchSize` into a fresh file at `path`.
     public static func run(lines: [String], path: String, batchSize: Int, now: () -> Double) throws -> Seconds {
-        var records: [EventRecord] = []
+        // Rows made ready up front, bound in place as `tally append`'s writer binds them.
+        var records: [PreparedEvent] = []
         records.reserveCapacity(lines.count)
         for line in lines {
-            if case .success(let event) = EventDecoder.decode(line) { records.append(EventRecord(event)) }
+            if case .success(let event) = EventDecoder.decode(line) { records.append(PreparedEvent(event)) }
         }
         let connection = try Connection(path: path, mode: .readWriteCreate)
         _ = try connection.scalar("PRAGMA journal_mode=WAL")
@@ -39,9 +40,8 @@ public enum BareInsertBaseline {
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(seq, at: 2)
-                record.bind(to: insert, first: 3, idKey: Journal.newJournalIDKeyScheme.key(record.id))
                 insert.bind(blob: zeroHash, at: Int32(EventRecord.columns.count + 3))
-                try insert.step()
+                if let error = record.insert(using: insert, first: 3, idKey: Journal.newJournalIDKeyScheme.key(record.event.id.rawValue)) { throw error }
             }
             try connection.execute("COMMIT")
             index += batchSize

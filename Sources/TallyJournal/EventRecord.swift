@@ -39,7 +39,7 @@ struct EventRecord: Equatable {
     /// The whole payload in one value (see `ReplayRecord`).
     var replay: [UInt8] = []
 
-    /// The column list in the order of `bind` and `init(row:)`, after `seq` and `recorded_us`.
+    /// The column list in the order of the insert (`PreparedEvent`) and `init(row:)`, after `seq` and `recorded_us`.
     static let columns = [
         "id", "id_key", "type", "occurred_us", "occurred_at", "source", "data",
         "order_id", "sku", "location", "code", "fulfillment_id", "refund_id", "snapshot_id",
@@ -119,22 +119,6 @@ struct EventRecord: Equatable {
         let codesIndex = next()
         discountCodes = s.isNull(codesIndex) ? nil : s.blob(codesIndex)
         replay = s.blob(next())
-    }
-
-    /// Binds the record's columns starting at parameter `first`, with the id keyed by `scheme`.
-    func bind(to s: Statement, first: Int32, idKey: Int64) {
-        var i = first
-        func next() -> Int32 { defer { i += 1 }; return i }
-        s.bind(id, at: next()); s.bind(idKey, at: next()); s.bind(type, at: next())
-        s.bind(occurredUs, at: next()); s.bind(occurredAt, at: next()); s.bind(source, at: next()); s.bind(data, at: next())
-        s.bind(orderID, at: next()); s.bind(sku, at: next()); s.bind(location, at: next()); s.bind(code, at: next())
-        s.bind(fulfillmentID, at: next()); s.bind(refundID, at: next()); s.bind(snapshotID, at: next())
-        s.bind(currency, at: next()); s.bind(amount, at: next()); s.bind(compareAt, at: next()); s.bind(usageLimit, at: next())
-        s.bind(restock, at: next()); s.bind(reason, at: next()); s.bind(kind, at: next()); s.bind(status, at: next())
-        s.bind(startsUs, at: next()); s.bind(endsUs, at: next()); s.bind(customerEmail, at: next())
-        s.bind(carrier, at: next()); s.bind(trackingNumber, at: next()); s.bind(ref, at: next())
-        s.bind(label, at: next()); s.bind(storeDigest, at: next())
-        s.bind(blob: lines, at: next()); s.bind(blob: discountCodes, at: next()); s.bind(blob: replay, at: next())
     }
 
     /// The full event, or nil for a row that does not decode.

@@ -67,6 +67,11 @@ extension EventRecord {
     func writeHashMaterial(seq: Int64, recordedUs: Int64, into m: inout HashMaterial) {
         m.reset()
         m.int(seq); m.int(recordedUs)
+        writeColumnsMaterial(into: &m)
+    }
+
+    /// The material of the columns alone (what follows seq and recorded_us), appended to `m`.
+    func writeColumnsMaterial(into m: inout HashMaterial) {
         m.text(id); m.int(type); m.int(occurredUs); m.text(occurredAt); m.text(source); m.text(data)
         m.text(orderID); m.text(sku); m.text(location); m.text(code); m.text(fulfillmentID); m.text(refundID); m.text(snapshotID)
         m.text(currency); m.int(amount); m.int(compareAt); m.int(usageLimit); m.int(restock); m.text(reason); m.text(kind); m.text(status)

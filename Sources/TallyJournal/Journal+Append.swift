@@ -5,7 +5,7 @@ import TallySQLite
 /// One input line on its way into the journal: a valid event, or a rejection.
 public enum AppendItem: Sendable {
     /// `raw` is the input's text (empty for an event Tally derived: its canonical line stands in).
-    case event(Event, raw: [UInt8], input: String, line: Int)
+    case event(PreparedEvent, raw: [UInt8], input: String, line: Int)
     case rejected(Rejection, raw: [UInt8], rawBytes: Int)
 }
 
@@ -15,7 +15,7 @@ extension AppendItem {
     public static func decoding(_ value: JSONValue, input: String, line: Int) -> AppendItem {
         let raw = Array(JSONWriter.encode(value, pretty: false).utf8)
         switch EventDecoder.decode(value, input: input, line: line) {
-        case .success(let event): return .event(event, raw: raw, input: input, line: line)
+        case .success(let event): return .event(PreparedEvent(event), raw: raw, input: input, line: line)
         case .failure(let rejection): return .rejected(rejection, raw: raw, rawBytes: raw.count)
         }
     }
@@ -139,17 +139,17 @@ extension Journal {
             case .rejected(let rejection, let raw, let rawBytes):
                 try quarantine(rejection, raw: raw, rawBytes: rawBytes, receivedUs: cursor.recordedUs)
                 outcomes.append(.rejected(rejection))
-            case .event(let event, let raw, let input, let line):
-                let record = EventRecord(event)
-                let idKey = idKeyScheme.key(record.id)
+            case .event(let prepared, let raw, let input, let line):
+                let event = prepared.event
+                let idKey = idKeyScheme.key(event.id.rawValue)
                 let unseen = cursor.maxIDKey.map { idKey > $0 } ?? true
-                if !unseen, let existing = try findExisting(record, idKey: idKey, using: find) {
+                if !unseen, let existing = try findExisting(event, idKey: idKey, using: find) {
                     if existing.sameContent {
                         outcomes.append(.duplicate(Seq(existing.seq)))
                     } else {
                         let rejection = Rejection(
-                            input: input, line: line, eventID: record.id,
-                            message: "\(input):\(line): \(event.type.rawValue): conflict: id \(CanonicalJSON.quoted(record.id)) is already in the journal at seq \(existing.seq) with different content; the first is kept")
+                            input: input, line: line, eventID: event.id.rawValue,
+                            message: "\(input):\(line): \(event.type.rawValue): conflict: id \(CanonicalJSON.quoted(event.id.rawValue)) is already in the journal at seq \(existing.seq) with different content; the first is kept")
                         let kept = raw.isEmpty ? Array(event.canonicalLine.utf8) : raw
                         try quarantine(rejection, raw: kept, rawBytes: kept.count, receivedUs: cursor.recordedUs)
                         outcomes.append(.rejected(rejection))
@@ -158,14 +158,15 @@ extension Journal {
                 }
                 cursor.seq += 1
                 let seq = cursor.seq
-                record.writeHashMaterial(seq: seq, recordedUs: cursor.recordedUs, into: &material)
-                let hash = hasher.digest(cursor.previousHash, material.bytes)
+                // The material is seq and recorded_us, then the prepared columns' material.
+                material.reset()
+                material.int(seq); material.int(cursor.recordedUs)
+                let hash = hasher.digest(cursor.previousHash, material.bytes, prepared.columns)
                 insert.reset()
                 insert.bind(seq, at: 1)
                 insert.bind(cursor.recordedUs, at: 2)
-                record.bind(to: insert, first: 3, idKey: idKey)
                 insert.bind(blob: hash, at: Int32(EventRecord.columns.count + 3))
-                try insert.step()
+                if let error = prepared.insert(using: insert, first: 3, idKey: idKey) { throw error }
                 if seq % Schema.anchorInterval == 0 {
                     let anchor = try cached("INSERT INTO anchors (seq, hash) VALUES (?, ?)")
                     defer { anchor.reset() }
@@ -175,21 +176,22 @@ extension Journal {
                 cursor.previousHash = hash
                 cursor.appendedAny = true
                 cursor.maxIDKey = max(cursor.maxIDKey ?? idKey, idKey)
-                if record.type >= 0 && Int(record.type) < cursor.appendedByType.count { cursor.appendedByType[Int(record.type)] += 1 }
+                let type = Int(prepared.typeCode)
+                if type >= 0 && type < cursor.appendedByType.count { cursor.appendedByType[type] += 1 }
                 outcomes.append(.appended(Seq(seq)))
             }
         }
         return outcomes
     }
 
-    private func findExisting(_ record: EventRecord, idKey: Int64, using find: Statement) throws(SQLiteError) -> (seq: Int64, sameContent: Bool)? {
+    private func findExisting(_ event: Event, idKey: Int64, using find: Statement) throws(SQLiteError) -> (seq: Int64, sameContent: Bool)? {
         find.reset()
         find.bind(idKey, at: 1)
         while try find.step() {
             // Strings by code points (contract §2), not by Swift's canonical equivalence.
-            guard sameCodePoints(find.text(1), record.id) else { continue }
-            let same = find.int64(2) == record.type && find.int64(3) == record.occurredUs
-                && sameCodePoints(find.text(4), record.source) && sameCodePoints(find.text(5), record.data)
+            guard sameCodePoints(find.text(1), event.id.rawValue) else { continue }
+            let same = find.int64(2) == Int64(event.type.code) && find.int64(3) == event.occurredAt.microseconds
+                && sameCodePoints(find.text(4), event.source) && sameCodePoints(find.text(5), event.canonicalData)
             return (find.int64(0), same)
         }
         return nil

@@ -62,6 +62,26 @@ public final class Statement {
         }
     }
 
+    /// Binds UTF-8 text in place, without a copy: the bytes must stay valid and unchanged
+    /// until the statement is reset (which clears its bindings) after its last step.
+    public func bind(borrowedUTF8 text: UnsafeRawBufferPointer, at index: Int32) {
+        // An empty string still needs a non-NULL pointer (or SQLite binds NULL) that stays valid.
+        let base = text.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(Statement.emptyText)
+        _ = sqlite3_bind_text(handle, index, base, Int32(text.count), csqlite_static())
+    }
+
+    /// One NUL byte for the life of the process: borrowed empty text points here.
+    private nonisolated(unsafe) static let emptyText: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return p
+    }()
+
+    /// Binds a blob in place, without a copy (the same rule as `bind(borrowedUTF8:at:)`).
+    public func bind(borrowedBlob blob: UnsafeRawBufferPointer, at index: Int32) {
+        _ = sqlite3_bind_blob(handle, index, blob.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(blob.count), csqlite_static())
+    }
+
     public func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
 
     public func bind(_ value: SQLiteValue, at index: Int32) {

@@ -48,7 +48,7 @@ enum EventBatch {
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<stop])
                 if line.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
                     switch EventDecoder.decode(line, input: input, line: lineNumber) {
-                    case .success(let event): items.append(.event(event, raw: Array(line), input: input, line: lineNumber))
+                    case .success(let event): items.append(.event(PreparedEvent(event), raw: Array(line), input: input, line: lineNumber))
                     case .failure(let rejection): items.append(.rejected(rejection, raw: Array(line), rawBytes: line.count))
                     }
                 }
@@ -70,7 +70,7 @@ enum EventBatch {
         for (item, outcome) in zip(items, outcomes) {
             var members: [(String, JSONValue)] = []
             switch item {
-            case .event(let event, _, _, let line): members = [("line", .int(line)), ("id", .string(event.id.rawValue))]
+            case .event(let prepared, _, _, let line): members = [("line", .int(line)), ("id", .string(prepared.event.id.rawValue))]
             case .rejected(let rejection, _, _): members = [("line", .int(rejection.line)), ("id", .text(rejection.eventID))]
             }
             switch outcome {

@@ -42,8 +42,8 @@ public final class CaptureService: Sendable {
             let recordedUs = clock.now().microseconds
             for (request, outcome) in zip(requests, outcomes) {
                 guard case .appended(let results) = outcome else { continue }
-                let types = request.items.map { item -> EventType? in if case .event(let e, _, _, _) = item { return e.type }; return nil }
-                let sources = request.items.map { item -> String? in if case .event(let e, _, _, _) = item { return e.source }; return nil }
+                let types = request.items.map { item -> EventType? in if case .event(let e, _, _, _) = item { return e.event.type }; return nil }
+                let sources = request.items.map { item -> String? in if case .event(let e, _, _, _) = item { return e.event.source }; return nil }
                 metrics.committed(outcomes: results, types: types, sources: sources, recordedUs: recordedUs)
             }
         }

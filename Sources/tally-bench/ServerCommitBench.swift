@@ -18,7 +18,7 @@ func serverSingleEventAppends(lines: ArraySlice<String>, path: String, concurren
     let requests = lines.enumerated().map { i, line -> GroupRequest in
         let item: AppendItem
         switch EventDecoder.decode(line, input: "bench", line: i + 1) {
-        case .success(let event): item = .event(event, raw: Array(line.utf8), input: "bench", line: i + 1)
+        case .success(let event): item = .event(PreparedEvent(event), raw: Array(line.utf8), input: "bench", line: i + 1)
         case .failure(let rejection): item = .rejected(rejection, raw: Array(line.utf8), rawBytes: line.utf8.count)
         }
         return GroupRequest(items: [item])

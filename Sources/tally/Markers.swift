@@ -15,7 +15,7 @@ func appendMarker(_ journal: Journal, type: EventType, id: String, at: String, d
     case .success(let e): event = e
     case .failure(let r): throw .usage("tally: " + r.message)
     }
-    let outcome = try guarded { try journal.append([.event(event, raw: Array(line.utf8), input: "tally", line: 1)]) }
+    let outcome = try guarded { try journal.append([.event(PreparedEvent(event), raw: Array(line.utf8), input: "tally", line: 1)]) }
     switch outcome.first {
     case .appended(let seq)?, .duplicate(let seq)?: return seq.rawValue
     case .rejected(let r)?: throw .usage("tally: " + r.message)

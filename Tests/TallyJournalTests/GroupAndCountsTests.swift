@@ -6,7 +6,7 @@ import TallyTestSupport
 
 func item(_ line: String, _ n: Int = 1) -> AppendItem {
     switch EventDecoder.decode(line, input: "group", line: n) {
-    case .success(let e): return .event(e, raw: Array(line.utf8), input: "group", line: n)
+    case .success(let e): return .event(PreparedEvent(e), raw: Array(line.utf8), input: "group", line: n)
     case .failure(let r): return .rejected(r, raw: Array(line.utf8), rawBytes: line.utf8.count)
     }
 }

@@ -13,7 +13,7 @@ struct SQLiteSettingsTests {
         let journal = try Journal.create(at: dir.file("t.journal"))
         let line = #"{"id":"p1","type":"price.changed","occurred_at":"2026-11-20T10:15:00Z","data":{"sku":"A","price":100,"currency":"EUR"}}"#
         guard case .success(let event) = EventDecoder.decode(line) else { Issue.record("fixture line invalid"); return }
-        let outcomes = try journal.append([.event(event, raw: Array(line.utf8), input: "t", line: 1)])
+        let outcomes = try journal.append([.event(PreparedEvent(event), raw: Array(line.utf8), input: "t", line: 1)])
         #expect(outcomes == [.appended(Seq(1))])
         #expect(Connection.libraryMemoryUsed == 0)
     }
