@@ -73,6 +73,37 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("true") != JSONParser.parse("1"))
     }
 
+    @Test("plain integers are written as they are, and every number literal as `number` writes it")
+    func numberFastPath() throws {
+        let literals = ["0", "-0", "7", "-5", "10", "1999", "-9223372036854775808", "9223372036854775808",
+                        "123456789012345678901", "-123456789012345678901", "1234567890123456789012", "1000000000000000000000",
+                        "10000000000000000000000", "0.0", "-0.0", "1.0", "1.50", "15e-1", "1E2", "0e5", "-1e-7", "2E+3"]
+        for literal in literals {
+            var out: [UInt8] = []
+            CanonicalJSON.writeNumber(literal, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == CanonicalJSON.number(literal), "\(literal)")
+            let parsed = try JSONParser.parse(literal)
+            #expect(CanonicalJSON.encode(parsed) == CanonicalJSON.number(literal), "\(literal)")
+        }
+    }
+
+    @Test("object members are written in code point order of their keys, however many and however given")
+    func objectKeyOrder() throws {
+        let keys = ["b", "a", "", "ab", "aa", "a\\u0000", "é", "e\\u0301", "😀", "Z", "z", "10", "9", "lines", "line", "sku", "price",
+                    "currency", "compare_at", "ÿ", "\\u007f"]
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 2, 3, 5, 8, keys.count] {
+            for _ in 0..<20 {
+                let chosen = Array(keys.shuffled(using: &generator).prefix(count))
+                let text = "{" + chosen.enumerated().map { "\"\($1)\":\($0)" }.joined(separator: ",") + "}"
+                guard case .object(let object) = try JSONParser.parse(text) else { Issue.record("not an object"); return }
+                let reference = object.members.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                let expected = "{" + reference.map { CanonicalJSON.quoted($0.key) + ":" + CanonicalJSON.encode($0.value) }.joined(separator: ",") + "}"
+                #expect(CanonicalJSON.encode(.object(object)) == expected, "\(text)")
+            }
+        }
+    }
+
     @Test("string literals: quote, backslash and control characters escaped (short forms, else \\u00XX), everything else copied, in runs of any length")
     func stringEscapes() throws {
         // The reference: byte by byte.

@@ -144,13 +144,19 @@ public enum EventDecoder {
     /// The canonical text of `data`, with known optional fields given as null removed
     /// (contract §10: an optional field given as null is absent).
     static func canonicalData(_ data: JSONObject, optionalKeys: Set<String>, stripLineDiscountNull: Bool) -> String {
-        var cleaned = data
-        cleaned.members.removeAll { member in
+        func droppedNull(_ member: (key: String, value: JSONValue)) -> Bool {
             if case .null = member.value { return optionalKeys.contains(member.key) }
             return false
         }
+        var cleaned = data
+        // Copied and changed only when there is something to drop (rarely).
+        if data.members.contains(where: droppedNull) { cleaned.members.removeAll(where: droppedNull) }
         if stripLineDiscountNull, let index = cleaned.members.firstIndex(where: { $0.key == "lines" }),
-           case .array(let lines) = cleaned.members[index].value {
+           case .array(let lines) = cleaned.members[index].value,
+           lines.contains(where: { line in
+               guard case .object(let object) = line else { return false }
+               return object.members.contains { $0.key == "discount" && $0.value == .null }
+           }) {
             cleaned.members[index].value = .array(lines.map { line in
                 guard case .object(var object) = line else { return line }
                 object.members.removeAll { $0.key == "discount" && $0.value == .null }

@@ -17,7 +17,7 @@ public enum CanonicalJSON {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: number(n.literal).utf8)
+        case .number(let n): writeNumber(n.literal, to: &out)
         case .string(let s): writeString(s, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
@@ -28,16 +28,51 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            // UTF-8 byte order is code point order.
-            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (i, member) in sorted.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, to: &out)
+            let members = object.members
+            // The members' positions in key order (UTF-8 byte order is code point order),
+            // sorted in place without copying the members: an event's objects have a handful.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
+                for i in 0..<members.count {
+                    var j = i
+                    while j > 0 && keyLess(members[i].key, members[order[j - 1]].key) {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = i
+                }
+                for (n, i) in order.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(members[i].key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(members[i].value, to: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Whether `a` sorts before `b` by code points (their UTF-8 bytes).
+    @inline(__always)
+    private static func keyLess(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
+    }
+
+    /// Appends the canonical form of a number literal: a plain integer (an optional minus,
+    /// then 1 to 21 digits, no leading zero, not `-0`) is its own canonical form, written
+    /// as it is; anything else goes through `number`.
+    public static func writeNumber(_ literal: String, to out: inout [UInt8]) {
+        var text = literal
+        let plain = text.withUTF8 { bytes -> Bool in
+            var digits = bytes[...]
+            if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+            guard let first = digits.first, digits.count <= 21 else { return false }
+            if first == UInt8(ascii: "0") && (digits.count > 1 || bytes.count > 1) { return false }
+            for byte in digits where byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if !plain { out.append(contentsOf: number(literal).utf8) }
     }
 
     /// Appends `text` as a JSON string literal with the minimal escapes.
