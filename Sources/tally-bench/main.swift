@@ -121,18 +121,64 @@ func appendBenchmark() throws {
     print(String(format: "fdatasync rate (13 x 4 KiB appended, as one single-event WAL commit writes): %.0f /s",
                  fdatasyncRate(dir: dir.path, pages: 13, append: true)))
 
-    var results: [(String, Double)] = []
-    for batch in batches {
-        let path = dir.file("batch\(batch).journal")
-        let journal = try Journal.create(at: path)
-        var summary = AppendSummary()
-        let start = now()
-        try AppendRunner(journal: journal, batchSize: batch).run(path: file, into: &summary)
-        try journal.finishAppending() // the lookup tables' catch-up and checkpoint `tally append` ends with
-        let seconds = now() - start
-        precondition(summary.appended == count, "appended \(summary.appended) of \(count)")
-        print("tally append, batch \(String(batch).padding(toLength: 6, withPad: " ", startingAt: 0)):          \(rate(count, seconds))")
-        results.append(("batch \(batch)", Double(count) / seconds))
+    // Rounds: the batched appends, the bare insert and the naive Python ingest one after the
+    // other, `--rounds` times. This machine's speed drifts by a third within minutes, so each
+    // round's ratios compare figures taken close together, and the rounds show the spread.
+    let rounds = max(1, number("--rounds", 1))
+    var ratios: [String: [Double]] = [:]
+    var ratioNames: [String] = []
+    func keep(_ name: String, _ value: Double) {
+        if ratios[name] == nil { ratioNames.append(name) }
+        ratios[name, default: []].append(value)
+    }
+    for round in 1...rounds {
+        if rounds > 1 { print("round \(round) of \(rounds):") }
+        var results: [(String, Double)] = []
+        for batch in batches {
+            let path = dir.file("batch\(batch)-\(round).journal")
+            let journal = try Journal.create(at: path)
+            var summary = AppendSummary()
+            let start = now()
+            try AppendRunner(journal: journal, batchSize: batch).run(path: file, into: &summary)
+            try journal.finishAppending() // the lookup tables' catch-up and checkpoint `tally append` ends with
+            let seconds = now() - start
+            precondition(summary.appended == count, "appended \(summary.appended) of \(count)")
+            print("tally append, batch \(String(batch).padding(toLength: 6, withPad: " ", startingAt: 0)):          \(rate(count, seconds))")
+            results.append(("batch \(batch)", Double(count) / seconds))
+        }
+        let bare = try BareInsertBaseline.run(lines: lines, path: dir.file("bare-\(round).db"), batchSize: 10_000, now: now)
+        let bareRate = Double(count) / bare.insert
+        let bareWithSKUsRate = Double(count) / (bare.insert + bare.orderSKUs)
+        print("bare prepared INSERT, batch 10000, same indexes: \(rate(count, bare.insert))")
+        print("  and order_skus filled by one SQL statement:    \(rate(count, bare.insert + bare.orderSKUs))  (order_skus \(String(format: "%.2f s", bare.orderSKUs)))")
+        for (name, r) in results {
+            let label = name.padding(toLength: 12, withPad: " ", startingAt: 0)
+            print(String(format: "  tally append %@ / bare insert:            %9.0f%%", label, 100 * r / bareRate))
+            print(String(format: "  tally append %@ / bare insert, order_skus:%9.0f%%", label, 100 * r / bareWithSKUsRate))
+            keep("tally append \(label) / bare insert", 100 * r / bareRate)
+            keep("tally append \(label) / bare insert, order_skus", 100 * r / bareWithSKUsRate)
+        }
+        // The naive Python ingest of the same file, in the same round.
+        if let pythonRate = naivePythonIngest(file) {
+            print("naive Python ingest (bench/naive_ingest.py):  \(String(format: "%9.0f events/s", pythonRate))")
+            for (name, r) in results {
+                let label = name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                print(String(format: "  tally append %@ / naive Python:           %9.0f%%", label, 100 * r / pythonRate))
+                keep("tally append \(label) / naive Python", 100 * r / pythonRate)
+            }
+        }
+        // Journals of later rounds are not read again (verify reads round 1's).
+        if round > 1 {
+            for batch in batches { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.file("batch\(batch)-\(round).journal") + suffix) } }
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.file("bare-\(round).db") + suffix) }
+    }
+    if rounds > 1 {
+        print("over \(rounds) rounds (lowest-highest, each round's own ratio):")
+        for name in ratioNames {
+            let values = ratios[name] ?? []
+            print(String(format: "  %@ %5.0f%% - %.0f%%", name.padding(toLength: 56, withPad: " ", startingAt: 0), values.min() ?? 0, values.max() ?? 0))
+        }
     }
     // Batch 1 (one fsync per event) on the first `singleCount` lines: the full million would take hours.
     do {
@@ -160,25 +206,8 @@ func appendBenchmark() throws {
         print(String(format: "  pages written per event:                      %9.1f", together.pagesPerCommit))
         print(String(format: "  single-event appends / fdatasync rate:       %9.0f%%", 100 * Double(singleCount) / together.seconds / syncs))
     }
-    let bare = try BareInsertBaseline.run(lines: lines, path: dir.file("bare.db"), batchSize: 10_000, now: now)
-    let bareRate = Double(count) / bare.insert
-    let bareWithSKUsRate = Double(count) / (bare.insert + bare.orderSKUs)
-    print("bare prepared INSERT, batch 10000, same indexes: \(rate(count, bare.insert))")
-    print("  and order_skus filled by one SQL statement:    \(rate(count, bare.insert + bare.orderSKUs))  (order_skus \(String(format: "%.2f s", bare.orderSKUs)))")
-    for (name, r) in results {
-        print(String(format: "  tally append %@ / bare insert:            %9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / bareRate))
-        print(String(format: "  tally append %@ / bare insert, order_skus:%9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / bareWithSKUsRate))
-    }
-    // The naive Python ingest of the same file, in the same run (the machine's speed moves by
-    // a third from hour to hour, so only figures from one run compare).
-    if let pythonRate = naivePythonIngest(file) {
-        print("naive Python ingest (bench/naive_ingest.py):  \(String(format: "%9.0f events/s", pythonRate))")
-        for (name, r) in results {
-            print(String(format: "  tally append %@ / naive Python:           %9.0f%%", name.padding(toLength: 12, withPad: " ", startingAt: 0), 100 * r / pythonRate))
-        }
-    }
     // Verify of the first batch size's journal.
-    let journal = try Journal.open(at: dir.file("batch\(batches.first ?? 10_000).journal"), readOnly: true)
+    let journal = try Journal.open(at: dir.file("batch\(batches.first ?? 10_000)-1.journal"), readOnly: true)
     let start = now()
     let report = try journal.verify()
     precondition(report.isIntact)
@@ -248,13 +277,13 @@ func generateCommand() {
     print("wrote \(count) events to \(out)")
 }
 
-let usage = "usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] | decode [--events N] | generate [--events N] [--out FILE] [--ids sequential|random] [--seed N] [--skus N] | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] [--checkpointed] | lookup --journal J [--lookups N] [--cold N] [--commands N] [--slowest N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--skus N] [--order-permille N] [--dir DIR] | store --store S [--mode M]"
+let usage = "usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] [--rounds N] | decode [--events N] | generate [--events N] [--out FILE] [--ids sequential|random] [--seed N] [--skus N] | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] [--checkpointed] | lookup --journal J [--lookups N] [--cold N] [--commands N] [--slowest N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--skus N] [--order-permille N] [--dir DIR] | store --store S [--mode M]"
 
 /// The options each benchmark reads (each takes a value) and its flags: anything else is a
 /// mistake, said before any work starts (a misspelt option would otherwise run the defaults,
 /// possibly for many minutes, and `generate --help` wrote a million events).
 let knownOptions: [String: (options: Set<String>, flags: Set<String>)] = [
-    "append": (["--events", "--ids", "--single", "--batches"], []),
+    "append": (["--events", "--ids", "--single", "--batches", "--rounds"], []),
     "decode": (["--events"], []),
     "generate": (["--events", "--out", "--ids", "--seed", "--skus"], []),
     "reconcile": (["--events", "--skus", "--order-permille", "--dir"], ["--checkpointed"]),
