@@ -54,17 +54,19 @@ struct Append: ParsableCommand {
             }
             var progress = Output.Progress(total: total)
             do {
-                try runner.run(path: file, into: &summary) { progress.show($0, "appending \(file)") }
+                try Timings.measure("append \(file)") { try runner.run(path: file, into: &summary) { progress.show($0, "appending \(file)") } }
             } catch let error as JournalError {
                 if case .unreadableInput = error { unreadable.append("tally: " + error.description) } else { throw CLIFailure.from(error) }
             }
             progress.finish()
         }
         // Seconds per million events appended (3.6M: 13.5 s): say what is going on.
-        if summary.appended >= 100_000 {
-            try Output.withStep("tally: bringing the lookup tables up to date ...") { try journal.finishAppending() }
-        } else {
-            try journal.finishAppending()
+        try Timings.measure("bring the derived tables up to date") { () throws in
+            if summary.appended >= 100_000 {
+                try Output.withStep("tally: bringing the lookup tables up to date ...") { try journal.finishAppending() }
+            } else {
+                try journal.finishAppending()
+            }
         }
         do {
             let every = config.checkpointEvery
