@@ -92,7 +92,7 @@ struct JSONParserTests {
         let keys = ["b", "a", "", "ab", "aa", "a\\u0000", "é", "e\\u0301", "😀", "Z", "z", "10", "9", "lines", "line", "sku", "price",
                     "currency", "compare_at", "ÿ", "\\u007f"]
         var generator = SystemRandomNumberGenerator()
-        for count in [0, 1, 2, 3, 5, 8, keys.count] {
+        for count in [0, 1, 2, 3, 5, 8, 16, 17, keys.count] {
             for _ in 0..<20 {
                 let chosen = Array(keys.shuffled(using: &generator).prefix(count))
                 let text = "{" + chosen.enumerated().map { "\"\($1)\":\($0)" }.joined(separator: ",") + "}"
@@ -102,6 +102,35 @@ struct JSONParserTests {
                 #expect(CanonicalJSON.encode(.object(object)) == expected, "\(text)")
             }
         }
+    }
+
+    @Test("a repeated key is found in objects of any size, at the same place")
+    func repeatedKeyInLargeObjects() throws {
+        for count in [2, 15, 16, 17, 1_000] {
+            for again in [0, count / 2, count - 1] {
+                let members = (0..<count).map { "\"k\($0)\":1" } + ["\"k\(again)\":2"]
+                let text = "{" + members.joined(separator: ",") + "}"
+                let offset = text.utf8.count - "\"k\(again)\":2}".utf8.count
+                do { _ = try JSONParser.parse(text); Issue.record("accepted a repeated key in \(count) members") } catch {
+                    #expect(error.message == "repeated key \"k\(again)\" in one object at byte \(offset + 1)", "\(count) members")
+                    #expect(error.offset == offset)
+                }
+            }
+        }
+        // Canonically equivalent keys are two keys (code points), in a large object too.
+        let large = "{" + (0..<100).map { "\"k\($0)\":1" }.joined(separator: ",") + ",\"caf\\u00e9\":1,\"cafe\\u0301\":2}"
+        guard case .object(let object) = try JSONParser.parse(large) else { Issue.record("not an object"); return }
+        #expect(object.members.count == 102)
+    }
+
+    @Test("an object with 200,000 members is parsed and written in key order without quadratic time", .timeLimit(.minutes(1)))
+    func largeObject() throws {
+        let count = 200_000
+        let text = "{" + (0..<count).reversed().map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        let written = CanonicalJSON.encode(try JSONParser.parse(text))
+        let expected = "{" + (0..<count).map { "k\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .map { "\"\($0)\":\($0.dropFirst())" }.joined(separator: ",") + "}"
+        #expect(written == expected)
     }
 
     @Test("string literals: quote, backslash and control characters escaped (short forms, else \\u00XX), everything else copied, in runs of any length")

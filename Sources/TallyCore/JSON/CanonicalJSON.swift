@@ -32,13 +32,20 @@ public enum CanonicalJSON {
             // The members' positions in key order (UTF-8 byte order is code point order),
             // sorted in place without copying the members: an event's objects have a handful.
             withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
-                for i in 0..<members.count {
-                    var j = i
-                    while j > 0 && keyLess(members[i].key, members[order[j - 1]].key) {
-                        order[j] = order[j - 1]
-                        j -= 1
+                if members.count <= insertionSortLimit {
+                    for i in 0..<members.count {
+                        var j = i
+                        while j > 0 && keyLess(members[i].key, members[order[j - 1]].key) {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = i
                     }
-                    order[j] = i
+                } else {
+                    // A large object (input may hold one with many thousands of keys): n log n.
+                    var positions = order
+                    for i in 0..<members.count { positions.initializeElement(at: i, to: i) }
+                    positions.sort { keyLess(members[$0].key, members[$1].key) }
                 }
                 for (n, i) in order.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
@@ -50,6 +57,10 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "}"))
         }
     }
+
+    /// Objects up to this many members are ordered by insertion sort (no allocation, few
+    /// comparisons for an event's handful of keys); larger ones by the standard sort.
+    static let insertionSortLimit = 16
 
     /// Whether `a` sorts before `b` by code points (their UTF-8 bytes).
     @inline(__always)

@@ -100,10 +100,16 @@ public struct JSONParser {
         if depth > JSONParser.depthMax { throw error("nesting deeper than \(JSONParser.depthMax)") }
     }
 
+    /// Objects up to this many members check a new key against the others one by one.
+    static let linearKeyCheckLimit = 16
+
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Repeated keys: a linear scan for the usual handful of members; past that a set, so
+        // that an object with a million keys (a line may hold 16 MiB) takes linear time.
+        var seen: Set<ExactString>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -117,7 +123,14 @@ public struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
-            for member in members where sameCodePoints(member.key, key) {
+            let repeated: Bool
+            if seen == nil && members.count < JSONParser.linearKeyCheckLimit {
+                repeated = members.contains { sameCodePoints($0.key, key) }
+            } else {
+                if seen == nil { seen = Set(members.map { ExactString($0.key) }) }
+                repeated = !seen!.insert(ExactString(key)).inserted
+            }
+            if repeated {
                 throw JSONSyntaxError(message: "repeated key \"\(key)\" in one object at byte \(keyOffset + 1)", offset: keyOffset)
             }
             skipWhitespace()
