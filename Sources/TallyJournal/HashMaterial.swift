@@ -23,6 +23,12 @@ struct HashMaterial {
 
     mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Starts a row's material: seq and recorded_us, which the columns' material follows.
+    mutating func start(seq: Int64, recordedUs: Int64) {
+        reset()
+        int(seq); int(recordedUs)
+    }
+
     mutating func int(_ v: Int64?) {
         guard let v else { bytes.append(0); return }
         bytes.append(1)
@@ -48,8 +54,7 @@ struct HashMaterial {
 
     /// Reads seq, recorded_us and the columns from a row selected with `EventRecord.selectList`.
     mutating func read(row s: Statement) {
-        reset()
-        int(s.int64(0)); int(s.int64(1))
+        start(seq: s.int64(0), recordedUs: s.int64(1))
         for (i, kind) in HashMaterial.kinds.enumerated() {
             let column = Int32(i + 2)
             switch kind {
@@ -65,8 +70,7 @@ struct HashMaterial {
 extension EventRecord {
     /// Writes this record's material (see `HashMaterial`), in `EventRecord.columns` order.
     func writeHashMaterial(seq: Int64, recordedUs: Int64, into m: inout HashMaterial) {
-        m.reset()
-        m.int(seq); m.int(recordedUs)
+        m.start(seq: seq, recordedUs: recordedUs)
         writeColumnsMaterial(into: &m)
     }
 

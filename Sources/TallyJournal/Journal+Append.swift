@@ -159,8 +159,7 @@ extension Journal {
                 cursor.seq += 1
                 let seq = cursor.seq
                 // The material is seq and recorded_us, then the prepared columns' material.
-                material.reset()
-                material.int(seq); material.int(cursor.recordedUs)
+                material.start(seq: seq, recordedUs: cursor.recordedUs)
                 let hash = hasher.digest(cursor.previousHash, material.bytes, prepared.columns)
                 insert.reset()
                 insert.bind(seq, at: 1)

@@ -30,10 +30,6 @@ public struct PreparedEvent: Sendable {
             defer { insert.reset() }
             var at = 0
             var parameter = first
-            func length() -> Int {
-                let n = bytes.loadUnaligned(fromByteOffset: at + 1, as: UInt32.self).bigEndian
-                return Int(n)
-            }
             for kind in HashMaterial.kinds {
                 defer { parameter += 1 }
                 if case .skip = kind { insert.bind(idKey, at: parameter); continue }
@@ -45,7 +41,7 @@ public struct PreparedEvent: Sendable {
                     insert.bind(Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)), at: parameter)
                     at += 9
                 case let tag:
-                    let n = length()
+                    let n = Int(bytes.loadUnaligned(fromByteOffset: at + 1, as: UInt32.self).bigEndian)
                     let value = UnsafeRawBufferPointer(rebasing: bytes[(at + 5)..<(at + 5 + n)])
                     if tag == 2 { insert.bind(borrowedUTF8: value, at: parameter) } else { insert.bind(borrowedBlob: value, at: parameter) }
                     at += 5 + n

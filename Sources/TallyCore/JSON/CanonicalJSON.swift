@@ -35,7 +35,7 @@ public enum CanonicalJSON {
                 if members.count <= insertionSortLimit {
                     for i in 0..<members.count {
                         var j = i
-                        while j > 0 && keyLess(members[i].key, members[order[j - 1]].key) {
+                        while j > 0 && codePointLess(members[i].key, members[order[j - 1]].key) {
                             order[j] = order[j - 1]
                             j -= 1
                         }
@@ -45,7 +45,7 @@ public enum CanonicalJSON {
                     // A large object (input may hold one with many thousands of keys): n log n.
                     var positions = order
                     for i in 0..<members.count { positions.initializeElement(at: i, to: i) }
-                    positions.sort { keyLess(members[$0].key, members[$1].key) }
+                    positions.sort { codePointLess(members[$0].key, members[$1].key) }
                 }
                 for (n, i) in order.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
@@ -61,13 +61,6 @@ public enum CanonicalJSON {
     /// Objects up to this many members are ordered by insertion sort (no allocation, few
     /// comparisons for an event's handful of keys); larger ones by the standard sort.
     static let insertionSortLimit = 16
-
-    /// Whether `a` sorts before `b` by code points (their UTF-8 bytes).
-    @inline(__always)
-    private static func keyLess(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
-    }
 
     /// Appends the canonical form of a number literal: a plain integer (an optional minus,
     /// then 1 to 21 digits, no leading zero, not `-0`) is its own canonical form, written

@@ -106,5 +106,7 @@ public struct Seq: Hashable, Comparable, Sendable, CustomStringConvertible {
 /// order is code point order, and comparing bytes is much cheaper than scalars.
 @inlinable
 public func codePointLess(_ a: String, _ b: String) -> Bool {
-    a.utf8.lexicographicallyPrecedes(b.utf8)
+    // Over contiguous UTF-8 (a native string's own bytes, a small one's copied to the stack).
+    var a = a, b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
 }
