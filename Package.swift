@@ -37,8 +37,10 @@ let package = Package(
         ),
         // glibc's malloc.h: reconcile hands memory freed by replay back before the diff.
         .systemLibrary(name: "CMalloc"),
+        // A cache prefetch hint for replay's hash tables (a header-only builtin, no library).
+        .systemLibrary(name: "CPrefetch"),
         // The pure core: event model, strict JSON, validation, replay, findings.
-        .target(name: "TallyCore", swiftSettings: strict),
+        .target(name: "TallyCore", dependencies: ["CPrefetch"], swiftSettings: strict),
         // The one SQLite boundary.
         .target(name: "TallySQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         // SHA-256 from the system's libcrypto.

@@ -75,7 +75,7 @@ extension Journal {
                     }
                     // The id is looked up afterwards for the few findings that name it.
                     batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)),
-                                             id: nil, payload: payload))
+                                             id: nil, payload: payload).withLookupHashes())
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)
@@ -103,8 +103,7 @@ extension Journal {
         while true {
             switch handoff.take() {
             case .events(let events):
-                // By index: each event is borrowed from the batch, not copied (a copy retains its strings).
-                for i in events.indices { truth.apply(events[i]) }
+                truth.apply(contentsOf: events)
                 applied += events.count
                 progress(applied, total)
             case .end:

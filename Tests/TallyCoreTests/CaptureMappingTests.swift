@@ -228,25 +228,3 @@ struct ServerConfigTests {
         }
     }
 }
-
-@Suite("KeyedTable")
-struct KeyedTableTests {
-    @Test("get, set, replace and remove by key; iteration in insertion order; equality ignores order")
-    func table() {
-        var t = KeyedTable<String, Int>()
-        t["a"] = 1; t["b"] = 2; t["c"] = 3
-        t["b"] = 20
-        #expect(t["b"] == 20)
-        #expect(t.map(\.key) == ["a", "b", "c"])
-        t["a"] = nil
-        #expect(t["a"] == nil)
-        #expect(t.count == 2)
-        #expect(t["c"] == 3)
-        #expect(t.index(forKey: "c") == 0)
-        var u = KeyedTable<String, Int>()
-        u["b"] = 20; u["c"] = 3
-        #expect(t == u)
-        u["c"] = 4
-        #expect(t != u)
-    }
-}

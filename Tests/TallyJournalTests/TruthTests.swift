@@ -1,5 +1,6 @@
 import Testing
 import TallyCore
+import TallyTestSupport
 
 @Suite("Replay's tables: one probe per insert, orphans leave nothing behind, ids resolved afterwards")
 struct TruthTests {
@@ -62,5 +63,45 @@ struct TruthTests {
         table["b"] = nil
         #expect(table.insertIfAbsent("b") { 3 } == (1, true))
         #expect(table["b"] == 3)
+    }
+
+    @Test("lookup hashes name the key each event looks up first (and a fulfillment's or refund's own id)")
+    func lookupHashes() {
+        let seed = TableHash.seed
+        let e = events(lines, withIDs: true).map { $0.withLookupHashes() }
+        #expect(e[0].lookupHashes.first == OrderID("1").tableHash(seed) && e[0].lookupHashes.second == 0)
+        #expect(e[2].lookupHashes.first == OrderID("1").tableHash(seed))
+        #expect(e[2].lookupHashes.second == FulfillmentID("f1").tableHash(seed))
+        #expect(e[4].lookupHashes.second == RefundID("r1").tableHash(seed))
+        let stock = events([#"{"id":"i","type":"inventory.adjusted","occurred_at":"2026-11-20T10:00:00Z","data":{"sku":"S","location":"m","delta":2,"reason":"restock"}}"#], withIDs: true)
+        #expect(stock[0].withLookupHashes().lookupHashes.first == StockKey(SKU("S"), Location("m")).tableHash(seed))
+    }
+
+    @Test("applying a run of events with prefetching gives what applying them one by one gives, whatever the hashes",
+          arguments: ["computed", "none", "wrong"])
+    func prefetchingIsOnlyAHint(hashes: String) {
+        var history = SyntheticHistory(seed: 11, skuCount: 40)
+        let replayEvents = events((0..<6000).map { _ in history.next() }, withIDs: true)
+        var expected = Truth()
+        for e in replayEvents { expected.apply(e) }
+        let hinted: [ReplayEvent] = replayEvents.enumerated().map { i, e in
+            switch hashes {
+            case "computed": return e.withLookupHashes()
+            case "wrong": var w = e; w.lookupHashes = (UInt64(i) &* 0x9E37_79B9_7F4A_7C15 | 1, UInt64(i) | 1); return w
+            default: return e
+            }
+        }
+        var truth = Truth()
+        // Runs of uneven length, as the journal's batches end where they end.
+        var start = 0
+        for length in [1, 3, 4000, 1999, 2000] where start < hinted.count {
+            let end = min(start + length, hinted.count)
+            truth.apply(contentsOf: Array(hinted[start..<end]))
+            start = end
+        }
+        #expect(truth.applied == 6000)
+        #expect(truth.orders == expected.orders && truth.fulfillments == expected.fulfillments && truth.refunds == expected.refunds)
+        #expect(truth.stock == expected.stock && truth.prices == expected.prices && truth.discounts == expected.discounts)
+        #expect(truth.replayFindings == expected.replayFindings)
     }
 }

@@ -1,0 +1,85 @@
+/// A key of a `KeyedTable`: hashed by its code points with a cheap hash, compared by its
+/// code points.
+///
+/// Why not `Hashable`: a `Dictionary` probe hashes with SipHash through `Hasher` (about a
+/// fifth of a 10M-event replay's applying thread went to `Dictionary.find` and `Hasher`
+/// for ids and (SKU, location) pairs). Ids are short; one 64×64→128-bit multiply per
+/// eight bytes (the folded multiply of wyhash and its kin) mixes them well enough for a
+/// hash table, and the table's seed is random per process (see `TableHash.seed`), so an
+/// input cannot be built in advance to collide.
+public protocol TableKey: Sendable {
+    /// A 64-bit hash of the key's code points, mixed with `seed`.
+    func tableHash(_ seed: UInt64) -> UInt64
+    /// Whether the two keys have the same code points.
+    func sameKey(as other: Self) -> Bool
+}
+
+public enum TableHash {
+    /// One seed per process, from Swift's own per-process random hashing seed (so
+    /// `SWIFT_DETERMINISTIC_HASHING` makes it fixed too).
+    public static let seed: UInt64 = {
+        var hasher = Hasher()
+        hasher.combine(0x7461_6C6C_7920_6B65 as UInt64)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }()
+
+    /// Multiplies and folds the 128-bit product: the mixing step.
+    @inlinable
+    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let product = a.multipliedFullWidth(by: b)
+        return product.high ^ product.low
+    }
+
+    /// The hash of `bytes`: eight bytes at a time, each folded in with a multiply.
+    @inlinable
+    public static func bytes(_ bytes: UnsafeRawBufferPointer, _ seed: UInt64) -> UInt64 {
+        let n = bytes.count
+        var h = seed ^ (UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15)
+        var i = 0
+        while i + 8 <= n {
+            h = fold(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self), 0xA076_1D64_78BD_642F)
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
+            h = fold(h ^ tail, 0xE703_7ED1_A0B4_28DB)
+        }
+        return fold(h ^ 0x8EBC_6AF0_9C88_C6E3, h ^ seed ^ 0x5899_65CC_7537_4CC3)
+    }
+
+    /// The hash of a string's UTF-8 bytes (a short string's bytes are copied to the stack).
+    @inlinable
+    public static func string(_ s: String, _ seed: UInt64) -> UInt64 {
+        if let h = s.utf8.withContiguousStorageIfAvailable({ bytes(UnsafeRawBufferPointer($0), seed) }) { return h }
+        let copy = Array(s.utf8)
+        return copy.withUnsafeBytes { bytes($0, seed) }
+    }
+}
+
+extension Identifier: TableKey {
+    @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(rawValue, seed) }
+    @inlinable public func sameKey(as other: Identifier) -> Bool { sameCodePoints(rawValue, other.rawValue) }
+}
+
+extension StockKey: TableKey {
+    @inlinable public func tableHash(_ seed: UInt64) -> UInt64 {
+        TableHash.string(location.rawValue, TableHash.string(sku.rawValue, seed))
+    }
+    @inlinable public func sameKey(as other: StockKey) -> Bool {
+        sameCodePoints(sku.rawValue, other.sku.rawValue) && sameCodePoints(location.rawValue, other.location.rawValue)
+    }
+}
+
+extension ExactString: TableKey {
+    @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(value, seed) }
+    @inlinable public func sameKey(as other: ExactString) -> Bool { sameCodePoints(value, other.value) }
+}
+
+/// Strings as table keys compare by code points (as `ExactString` does), not by
+/// canonical equivalence as `String`'s `==`.
+extension String: TableKey {
+    @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(self, seed) }
+    @inlinable public func sameKey(as other: String) -> Bool { sameCodePoints(self, other) }
+}
