@@ -87,7 +87,7 @@ struct TruthTests {
         let hinted: [ReplayEvent] = replayEvents.enumerated().map { i, e in
             switch hashes {
             case "computed": return e.withLookupHashes()
-            case "wrong": var w = e; w.lookupHashes = (UInt64(i) &* 0x9E37_79B9_7F4A_7C15 | 1, UInt64(i) | 1); return w
+            case "wrong": var w = e.withLookupHashes(); w.lookupHashes = (UInt64(i) &* 0x9E37_79B9_7F4A_7C15 | 1, UInt64(i) | 1); return w
             default: return e
             }
         }

@@ -13,8 +13,14 @@ public struct ReplayEvent: Sendable {
     /// computed by `withLookupHashes()` where the event is decoded, off the applying thread;
     /// zero when not computed. Only hints: they choose what memory to fetch early.
     public var lookupHashes: (first: UInt64, second: UInt64) = (0, 0)
+    /// Which tables `lookupHashes` are for (set with them).
+    var lookupTables = LookupTables.none
     public init(seq: Seq, occurredAt: Timestamp, id: EventID?, payload: EventPayload) {
         self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
+    }
+
+    enum LookupTables: UInt8, Sendable {
+        case none, prices, stock, orders, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
 
     /// The event with its `lookupHashes`: the first key an event looks up (its order, its
@@ -24,14 +30,23 @@ public struct ReplayEvent: Sendable {
         var event = self
         let seed = TableHash.seed
         switch payload {
-        case .priceChanged(let p): event.lookupHashes.first = p.sku.tableHash(seed)
-        case .inventorySet(let p): event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed)
-        case .inventoryAdjusted(let p): event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed)
-        case .orderPlaced(let p): event.lookupHashes.first = p.orderID.tableHash(seed)
-        case .orderCancelled(let p): event.lookupHashes.first = p.orderID.tableHash(seed)
-        case .orderRefunded(let p): event.lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed))
-        case .fulfillmentCreated(let p): event.lookupHashes = (p.orderID.tableHash(seed), p.fulfillmentID.tableHash(seed))
-        case .fulfillmentCancelled(let id): event.lookupHashes.first = id.tableHash(seed)
+        case .priceChanged(let p):
+            event.lookupHashes.first = p.sku.tableHash(seed); event.lookupTables = .prices
+        case .inventorySet(let p):
+            event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); event.lookupTables = .stock
+        case .inventoryAdjusted(let p):
+            event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); event.lookupTables = .stock
+        case .orderPlaced(let p):
+            event.lookupHashes.first = p.orderID.tableHash(seed); event.lookupTables = .orders
+        case .orderCancelled(let p):
+            event.lookupHashes.first = p.orderID.tableHash(seed); event.lookupTables = .orders
+        case .orderRefunded(let p):
+            event.lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed)); event.lookupTables = .ordersAndRefunds
+        case .fulfillmentCreated(let p):
+            event.lookupHashes = (p.orderID.tableHash(seed), p.fulfillmentID.tableHash(seed))
+            event.lookupTables = .ordersAndFulfillments
+        case .fulfillmentCancelled(let id):
+            event.lookupHashes.first = id.tableHash(seed); event.lookupTables = .fulfillments
         case .discountUpserted, .discountDeleted, .snapshotTaken, .restorePerformed: break
         }
         return event
@@ -106,34 +121,34 @@ public struct Truth: Sendable {
     /// value); fetched a few events ahead, those waits overlap the work on the events
     /// before them.
     public mutating func apply(contentsOf events: [ReplayEvent]) {
-        events.withUnsafeBufferPointer { events in
-            let n = events.count
-            for i in 0..<min(Self.slotLookahead, n) { prefetch(events[i], entry: false) }
-            for i in 0..<n {
-                if i + Self.slotLookahead < n { prefetch(events[i + Self.slotLookahead], entry: false) }
-                if i + Self.entryLookahead < n { prefetch(events[i + Self.entryLookahead], entry: true) }
-                apply(events[i])
-            }
+        // No closure over `self` here (`withUnsafeBufferPointer`): a method called on `self`
+        // inside one copied the whole truth, retaining every table, for each call.
+        let n = events.count
+        for i in 0..<min(Self.slotLookahead, n) { prefetch(events[i].lookupHashes, events[i].lookupTables, entry: false) }
+        for i in 0..<n {
+            let slotAhead = i + Self.slotLookahead, entryAhead = i + Self.entryLookahead
+            if slotAhead < n { prefetch(events[slotAhead].lookupHashes, events[slotAhead].lookupTables, entry: false) }
+            if entryAhead < n { prefetch(events[entryAhead].lookupHashes, events[entryAhead].lookupTables, entry: true) }
+            apply(events[i])
         }
     }
 
-    /// Fetches the slots (`entry: false`) or the entries (`entry: true`) `event` will look
+    /// Fetches the slots (`entry: false`) or the entries (`entry: true`) an event will look
     /// up, by its `lookupHashes` (none when they were not computed).
-    private func prefetch(_ event: ReplayEvent, entry: Bool) {
-        let (first, second) = event.lookupHashes
-        guard first != 0 else { return }
-        switch event.payload {
-        case .priceChanged: prices.prefetch(hash: first, entry: entry)
-        case .inventorySet, .inventoryAdjusted: stock.prefetch(hash: first, entry: entry)
-        case .orderPlaced, .orderCancelled: orders.prefetch(hash: first, entry: entry)
-        case .orderRefunded:
+    private func prefetch(_ hashes: (first: UInt64, second: UInt64), _ tables: ReplayEvent.LookupTables, entry: Bool) {
+        let (first, second) = hashes
+        switch tables {
+        case .none: break
+        case .prices: prices.prefetch(hash: first, entry: entry)
+        case .stock: stock.prefetch(hash: first, entry: entry)
+        case .orders: orders.prefetch(hash: first, entry: entry)
+        case .ordersAndRefunds:
             orders.prefetch(hash: first, entry: entry)
             refunds.prefetch(hash: second, entry: entry)
-        case .fulfillmentCreated:
+        case .ordersAndFulfillments:
             orders.prefetch(hash: first, entry: entry)
             fulfillments.prefetch(hash: second, entry: entry)
-        case .fulfillmentCancelled: fulfillments.prefetch(hash: first, entry: entry)
-        case .discountUpserted, .discountDeleted, .snapshotTaken, .restorePerformed: break
+        case .fulfillments: fulfillments.prefetch(hash: first, entry: entry)
         }
     }
 
