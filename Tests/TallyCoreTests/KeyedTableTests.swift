@@ -138,4 +138,20 @@ struct KeyedTableTests {
         for i in stride(from: 0, to: 50_000, by: 7) { #expect(table[OrderID(String(i))] == i) }
         #expect(table[OrderID("50000")] == nil)
     }
+
+    @Test("positions of many keys at once equal one lookup each, at every length around the lookahead",
+          arguments: [0, 1, 3, 4, 5, 8, 9, 13, 1000])
+    func batchPositions(count: Int) {
+        var table = KeyedTable<OrderID, Int>()
+        for i in 0..<200 { table[OrderID("o\(i)")] = i }
+        table[OrderID("o7")] = nil
+        // Present, removed and never-there keys, in an order unlike the table's.
+        let keys = ContiguousArray((0..<count).map { OrderID("o\(($0 * 37) % 260)") })
+        let positions = table.positions(of: keys)
+        #expect(positions.count == count)
+        for (i, key) in keys.enumerated() {
+            #expect(positions[i] == Int32(table.index(forKey: key) ?? -1))
+        }
+        #expect(KeyedTable<OrderID, Int>().positions(of: keys) == Array(repeating: -1, count: count))
+    }
 }

@@ -92,13 +92,14 @@ public enum Reconciler {
     static func compareOrders(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
         // By position: no copy of each order, and a finding's key is made only for a finding.
         let ids = truth.orders.keys, orders = truth.orders.values
+        let positions = store.orders.positions(of: ids)
         for i in orders.indices {
             func key() -> [(name: String, value: String)] { [(name: "order_id", value: ids[i].rawValue)] }
-            guard let position = store.orders.index(forKey: ids[i]) else {
+            guard positions[i] >= 0 else {
                 out.append(caused(.lostOrder, .high, key(), by: orders[i].placed))
                 continue
             }
-            let stored = store.orders.values[position]
+            let stored = store.orders.values[Int(positions[i])]
             // Store text compares by code points (`sameCodePoints`), as the contract compares strings.
             if !sameCodePoints(stored.status, orders[i].status.rawValue) {
                 let severity: Severity = orders[i].status == .cancelled && sameCodePoints(stored.status, "open") ? .critical : .high
@@ -110,7 +111,8 @@ public enum Reconciler {
                 out.append(caused(.orderDrift, .high, key(), by: orders[i].placed))
             }
         }
-        for id in store.orders.keys where truth.orders.index(forKey: id) == nil {
+        let known = truth.orders.positions(of: store.orders.keys)
+        for (i, id) in store.orders.keys.enumerated() where known[i] < 0 {
             out.append(caused(.unjournaledOrder, .warning, [("order_id", id.rawValue)], by: nil))
         }
     }
@@ -122,19 +124,22 @@ public enum Reconciler {
     }
 
     static func compareFulfillments(_ truth: Truth, _ store: StoreFacts, _ out: inout [Finding]) {
-        for (id, f) in truth.fulfillments {
+        let positions = store.fulfillments.positions(of: truth.fulfillments.keys)
+        for (i, (id, f)) in truth.fulfillments.enumerated() {
             let key = [(name: "fulfillment_id", value: id.rawValue)]
-            guard let stored = store.fulfillments[id] else {
+            guard positions[i] >= 0 else {
                 out.append(caused(.lostFulfillment, f.status == .success ? .critical : .high, key, by: f.created))
                 continue
             }
+            let stored = store.fulfillments.values[Int(positions[i])]
             if !sameCodePoints(stored, f.status.rawValue) {
                 var finding = caused(.fulfillmentStatusDrift, .high, key, by: f.statusSet)
                 finding.expected = .text(f.status.rawValue); finding.actual = .text(stored)
                 out.append(finding)
             }
         }
-        for id in store.fulfillments.keys where truth.fulfillments.index(forKey: id) == nil {
+        let known = truth.fulfillments.positions(of: store.fulfillments.keys)
+        for (i, id) in store.fulfillments.keys.enumerated() where known[i] < 0 {
             out.append(caused(.unjournaledFulfillment, .warning, [("fulfillment_id", id.rawValue)], by: nil))
         }
     }

@@ -333,16 +333,27 @@ public struct Truth: Sendable {
     /// `double_shipment` findings at the end of replay (contract §6 and §10).
     public func doubleShipments() -> [Finding] {
         var result: [Finding] = []
-        // By position: an order without fulfillments is passed over without a copy of it.
+        // By position, reading only the order's fulfillment ids and lines (a copy of the whole
+        // order retained and released every array and string in it).
+        var positions: [Int] = []
         for o in orders.values.indices where !orders.values[o].fulfillmentIDs.isEmpty {
-            let order = orders.values[o]
-            for line in order.lines {
+            let fulfillmentIDs = orders.values[o].fulfillmentIDs
+            // Each fulfillment found once for the order, not once for each of its lines.
+            positions.removeAll(keepingCapacity: true)
+            for id in fulfillmentIDs { positions.append(fulfillments.index(forKey: id) ?? -1) }
+            for line in orders.values[o].lines {
+                /// The line's units in the fulfillment at `p` when it is a success, else 0.
+                func shipped(_ p: Int) -> Int64 {
+                    guard p >= 0, fulfillments.values[p].status == .success else { return 0 }
+                    return fulfillments.values[p].lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
+                }
+                // First the total alone: almost every line is shipped at most once.
+                guard positions.reduce(Int64(0), { $0 + shipped($1) }) > line.qty else { continue }
                 var running: Int64 = 0
                 var ids: [String] = []
                 var causal: EventTime?
-                for id in order.fulfillmentIDs {
-                    guard let p = fulfillments.index(forKey: id), fulfillments.values[p].status == .success else { continue }
-                    let qty = fulfillments.values[p].lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
+                for (id, p) in zip(fulfillmentIDs, positions) {
+                    let qty = shipped(p)
                     guard qty > 0 else { continue }
                     ids.append(id.rawValue)
                     running += qty
@@ -350,14 +361,14 @@ public struct Truth: Sendable {
                 }
                 guard running > line.qty, let causal else { continue }
                 var finding = Finding(kind: .doubleShipment, severity: .critical,
-                                      key: [("order_id", order.orderID.rawValue), ("line_id", line.lineID.rawValue)])
+                                      key: [("order_id", orders.values[o].orderID.rawValue), ("line_id", line.lineID.rawValue)])
                 finding.units = running - line.qty
                 finding.fulfillmentIDs = ids
                 finding.causalSeq = causal.seq; finding.causalTime = causal.occurredAt
-                finding.evidence = [causal.seq] + order.fulfillmentIDs.compactMap { id in
-                    guard let f = fulfillments[id], f.status == .success, f.created.seq != causal.seq,
+                finding.evidence = [causal.seq] + zip(fulfillmentIDs, positions).compactMap { id, p in
+                    guard p >= 0, fulfillments.values[p].status == .success, fulfillments.values[p].created.seq != causal.seq,
                           ids.contains(id.rawValue) else { return nil }
-                    return f.created.seq
+                    return fulfillments.values[p].created.seq
                 }
                 result.append(finding)
             }
