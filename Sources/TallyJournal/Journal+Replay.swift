@@ -74,8 +74,9 @@ extension Journal {
                         throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
                     }
                     // The id is looked up afterwards for the few findings that name it.
-                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)),
-                                             id: nil, payload: payload).withLookupHashes())
+                    var event = ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload)
+                    event.computeLookupHashes()
+                    batch.append(event)
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)

@@ -10,7 +10,7 @@ public struct ReplayEvent: Sendable {
     public var id: EventID?
     public var payload: EventPayload
     /// The hashes of the table keys the event looks up (see `Truth.apply(contentsOf:)`),
-    /// computed by `withLookupHashes()` where the event is decoded, off the applying thread;
+    /// computed by `computeLookupHashes()` where the event is decoded, off the applying thread;
     /// zero when not computed. Only hints: they choose what memory to fetch early.
     public var lookupHashes: (first: UInt64, second: UInt64) = (0, 0)
     /// Which tables `lookupHashes` are for (set with them).
@@ -23,33 +23,31 @@ public struct ReplayEvent: Sendable {
         case none, prices, stock, orders, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
 
-    /// The event with its `lookupHashes`: the first key an event looks up (its order, its
+    /// Sets `lookupHashes` (in place: a copy of the event would retain its arrays): the first key an event looks up (its order, its
     /// fulfillment, its (SKU, location) or its SKU) and, for a fulfillment or a refund of an
     /// order, its own id.
-    public func withLookupHashes() -> ReplayEvent {
-        var event = self
+    public mutating func computeLookupHashes() {
         let seed = TableHash.seed
         switch payload {
         case .priceChanged(let p):
-            event.lookupHashes.first = p.sku.tableHash(seed); event.lookupTables = .prices
+            lookupHashes.first = p.sku.tableHash(seed); lookupTables = .prices
         case .inventorySet(let p):
-            event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); event.lookupTables = .stock
+            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); lookupTables = .stock
         case .inventoryAdjusted(let p):
-            event.lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); event.lookupTables = .stock
+            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); lookupTables = .stock
         case .orderPlaced(let p):
-            event.lookupHashes.first = p.orderID.tableHash(seed); event.lookupTables = .orders
+            lookupHashes.first = p.orderID.tableHash(seed); lookupTables = .orders
         case .orderCancelled(let p):
-            event.lookupHashes.first = p.orderID.tableHash(seed); event.lookupTables = .orders
+            lookupHashes.first = p.orderID.tableHash(seed); lookupTables = .orders
         case .orderRefunded(let p):
-            event.lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed)); event.lookupTables = .ordersAndRefunds
+            lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed)); lookupTables = .ordersAndRefunds
         case .fulfillmentCreated(let p):
-            event.lookupHashes = (p.orderID.tableHash(seed), p.fulfillmentID.tableHash(seed))
-            event.lookupTables = .ordersAndFulfillments
+            lookupHashes = (p.orderID.tableHash(seed), p.fulfillmentID.tableHash(seed))
+            lookupTables = .ordersAndFulfillments
         case .fulfillmentCancelled(let id):
-            event.lookupHashes.first = id.tableHash(seed); event.lookupTables = .fulfillments
+            lookupHashes.first = id.tableHash(seed); lookupTables = .fulfillments
         case .discountUpserted, .discountDeleted, .snapshotTaken, .restorePerformed: break
         }
-        return event
     }
 }
 
