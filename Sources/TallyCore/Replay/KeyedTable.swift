@@ -91,10 +91,10 @@ public struct KeyedTable<Key: TableKey, Value: Sendable>: Sendable, Sequence {
     public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
 
     /// Asks the CPU to fetch what a lookup of the key with `hash` (its `tableHash` with
-    /// `TableHash.seed`) will read (a hint: no effect on any
-    /// result). `entry: false` fetches the key's home slot; `entry: true`, issued a little
-    /// later (the slot has arrived by then), reads the slot and fetches the key and value of
-    /// the first entry with the key's fingerprint. See `Truth.apply(contentsOf:)`.
+    /// `TableHash.seed`) will read: a hint, with no effect on any result. `entry: false`
+    /// fetches the key's home slot; `entry: true`, issued a little later (the slot has
+    /// arrived by then), reads the slot and fetches the key and value of the first entry with
+    /// the key's fingerprint. See `Truth.apply(contentsOf:)`.
     func prefetch(hash: UInt64, entry: Bool) {
         let fingerprint = Self.fingerprint(hash)
         slots.withUnsafeBufferPointer { slots in

@@ -23,9 +23,9 @@ public struct ReplayEvent: Sendable {
         case none, prices, stock, orders, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
 
-    /// Sets `lookupHashes` (in place: a copy of the event would retain its arrays): the first key an event looks up (its order, its
-    /// fulfillment, its (SKU, location) or its SKU) and, for a fulfillment or a refund of an
-    /// order, its own id.
+    /// Sets `lookupHashes` (in place: a copy of the event would retain its arrays): the
+    /// first key an event looks up (its order, its fulfillment, its (SKU, location) or its
+    /// SKU) and, for a fulfillment or a refund of an order, its own id.
     public mutating func computeLookupHashes() {
         let seed = TableHash.seed
         switch payload {
