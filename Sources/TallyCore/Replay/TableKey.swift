@@ -6,7 +6,9 @@
 /// for ids and (SKU, location) pairs). Ids are short; one 64×64→128-bit multiply per
 /// eight bytes (the folded multiply of wyhash and its kin) mixes them well enough for a
 /// hash table, and the table's seed is random per process (see `TableHash.seed`), so an
-/// input cannot be built in advance to collide.
+/// input is not built to collide by chance of a fixed seed. It is not a keyed PRF like
+/// SipHash: someone who could time many runs might still search for collisions; the input
+/// here is a store's own journal, and a probe run of any length still finds the right key.
 public protocol TableKey: Sendable {
     /// A 64-bit hash of the key's code points, mixed with `seed`.
     func tableHash(_ seed: UInt64) -> UInt64
