@@ -3,11 +3,16 @@ import TallyCore
 
 /// A key whose hash is chosen by the test: equal hashes force every probe through the
 /// key comparison and every removal through the backward shift.
-private struct ChosenHashKey: TableKey, Equatable {
+private struct ChosenHashKey: TableKey {
     var name: Int
     var hash: UInt64
     func tableHash(_ seed: UInt64) -> UInt64 { hash }
-    func sameKey(as other: ChosenHashKey) -> Bool { name == other.name }
+    static func == (a: ChosenHashKey, b: ChosenHashKey) -> Bool { a.name == b.name }
+}
+
+/// Text keys compared by code points, written as literals in these tests.
+extension ExactString: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
 }
 
 /// A small deterministic generator (the tests repeat exactly).
@@ -27,7 +32,7 @@ private struct SplitMix {
 struct KeyedTableTests {
     @Test("get, set, replace and remove by key; iteration in insertion order; equality ignores order")
     func table() {
-        var t = KeyedTable<String, Int>()
+        var t = KeyedTable<ExactString, Int>()
         t["a"] = 1; t["b"] = 2; t["c"] = 3
         t["b"] = 20
         #expect(t["b"] == 20)
@@ -37,16 +42,16 @@ struct KeyedTableTests {
         #expect(t.count == 2)
         #expect(t["c"] == 3)
         #expect(t.index(forKey: "c") == 0)
-        var u = KeyedTable<String, Int>()
+        var u = KeyedTable<ExactString, Int>()
         u["b"] = 20; u["c"] = 3
         #expect(t == u)
         u["c"] = 4
         #expect(t != u)
     }
 
-    @Test("string keys are compared by code points, not by canonical equivalence")
+    @Test("text keys are compared by code points, not by canonical equivalence")
     func codePoints() {
-        var t = KeyedTable<String, Int>()
+        var t = KeyedTable<ExactString, Int>()
         t["caf\u{E9}"] = 1
         t["cafe\u{301}"] = 2
         #expect(t.count == 2)
@@ -75,10 +80,10 @@ struct KeyedTableTests {
           arguments: [UInt64(1), 2, 3])
     func model(seed: UInt64) {
         var random = SplitMix(state: seed)
-        var table = KeyedTable<String, Int>()
-        var model: [String: Int] = [:]
+        var table = KeyedTable<ExactString, Int>()
+        var model: [ExactString: Int] = [:]
         for step in 0..<20_000 {
-            let key = "k\(random.below(300))"
+            let key = ExactString("k\(random.below(300))")
             switch random.below(5) {
             case 0, 1:
                 table[key] = step; model[key] = step

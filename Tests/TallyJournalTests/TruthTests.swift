@@ -53,16 +53,17 @@ struct TruthTests {
 
     @Test("insertIfAbsent adds once and reports the position either way")
     func insertIfAbsent() {
-        var table = KeyedTable<String, Int>()
-        #expect(table.insertIfAbsent("a") { 1 } == (0, true))
-        #expect(table.insertIfAbsent("b") { 2 } == (1, true))
+        var table = KeyedTable<OrderID, Int>()
+        let a = OrderID("a"), b = OrderID("b")
+        #expect(table.insertIfAbsent(a) { 1 } == (0, true))
+        #expect(table.insertIfAbsent(b) { 2 } == (1, true))
         var called = false
-        #expect(table.insertIfAbsent("a") { called = true; return 9 } == (0, false))
+        #expect(table.insertIfAbsent(a) { called = true; return 9 } == (0, false))
         #expect(!called)
-        #expect(table["a"] == 1 && table["b"] == 2 && table.count == 2)
-        table["b"] = nil
-        #expect(table.insertIfAbsent("b") { 3 } == (1, true))
-        #expect(table["b"] == 3)
+        #expect(table[a] == 1 && table[b] == 2 && table.count == 2)
+        table[b] = nil
+        #expect(table.insertIfAbsent(b) { 3 } == (1, true))
+        #expect(table[b] == 3)
     }
 
     @Test("lookup hashes name the key each event looks up first (and a fulfillment's or refund's own id)")

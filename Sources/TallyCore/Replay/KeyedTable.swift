@@ -121,16 +121,17 @@ public struct KeyedTable<Key: TableKey, Value: Sendable>: Sendable, Sequence {
     }
 
     /// The positions of many keys at once (-1 for a key that is not there), the same as
-    /// `index(forKey:)` for each: the slot of the key 8 places ahead and the entry of the
-    /// one 4 places ahead are fetched while the current one is probed, so a walk of one
-    /// table's keys through another (the diff's) does not wait on each cache miss in turn.
+    /// `index(forKey:)` for each: the slot of the key `PrefetchLookahead.slot` places ahead and the
+    /// entry of the one `PrefetchLookahead.entry` places ahead are fetched while the current one is
+    /// probed, so a walk of one table's keys through another (the diff's) does not wait on
+    /// each cache miss in turn.
     public func positions(of keys: some Collection<Key>) -> [Int32] {
         let hashes = keys.map { $0.tableHash(seed) }
         var result = [Int32](repeating: -1, count: hashes.count)
         var key = keys.startIndex
         for i in hashes.indices {
-            if i + 8 < hashes.count { prefetch(hash: hashes[i + 8], entry: false) }
-            if i + 4 < hashes.count { prefetch(hash: hashes[i + 4], entry: true) }
+            if i + PrefetchLookahead.slot < hashes.count { prefetch(hash: hashes[i + PrefetchLookahead.slot], entry: false) }
+            if i + PrefetchLookahead.entry < hashes.count { prefetch(hash: hashes[i + PrefetchLookahead.entry], entry: true) }
             if case .found(let position, _) = find(keys[key], hashes[i]) { result[i] = Int32(position) }
             key = keys.index(after: key)
         }
@@ -162,7 +163,7 @@ public struct KeyedTable<Key: TableKey, Value: Sendable>: Sendable, Sequence {
                 if slot == 0 { return .absent(slot: i) }
                 if slot >> 32 == fingerprint {
                     let position = Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) - 1
-                    if keys[position].sameKey(as: key) { return .found(position, slot: i) }
+                    if keys[position] == key { return .found(position, slot: i) }
                 }
                 i = (i + 1) & mask
             }
@@ -199,8 +200,8 @@ public struct KeyedTable<Key: TableKey, Value: Sendable>: Sendable, Sequence {
         slots[i] = entry
     }
 
-    /// A new index of `slotCount` slots with every entry but the one being added (the
-    /// fingerprint gives each slot's home, so no key is hashed again).
+    /// A new index of `slotCount` slots holding the old one's entries (the fingerprint gives
+    /// each slot's home, so no key is hashed again).
     private mutating func rebuild(slotCount: Int) {
         let old = slots
         slots = ContiguousArray(repeating: 0, count: slotCount)
@@ -236,6 +237,12 @@ public struct KeyedTable<Key: TableKey, Value: Sendable>: Sendable, Sequence {
         }
         slots[hole] = 0
     }
+}
+
+/// How far ahead of a lookup the slot (`slot`) and then the entry (`entry`) of a later one
+/// are fetched: `KeyedTable.positions(of:)` and `Truth.apply(contentsOf:)`.
+public enum PrefetchLookahead {
+    public static let slot = 8, entry = 4
 }
 
 extension KeyedTable: Equatable where Value: Equatable {

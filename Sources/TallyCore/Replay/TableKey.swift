@@ -1,5 +1,5 @@
-/// A key of a `KeyedTable`: hashed by its code points with a cheap hash, compared by its
-/// code points.
+/// A key of a `KeyedTable`: hashed by its code points with a cheap hash, compared with its
+/// `==`, which for every conforming type compares code points (`sameCodePoints`).
 ///
 /// Why not `Hashable`: a `Dictionary` probe hashes with SipHash through `Hasher` (about a
 /// fifth of a 10M-event replay's applying thread went to `Dictionary.find` and `Hasher`
@@ -9,11 +9,9 @@
 /// input is not built to collide by chance of a fixed seed. It is not a keyed PRF like
 /// SipHash: someone who could time many runs might still search for collisions; the input
 /// here is a store's own journal, and a probe run of any length still finds the right key.
-public protocol TableKey: Sendable {
-    /// A 64-bit hash of the key's code points, mixed with `seed`.
+public protocol TableKey: Equatable, Sendable {
+    /// A 64-bit hash of the key's code points, mixed with `seed` (equal keys, equal hashes).
     func tableHash(_ seed: UInt64) -> UInt64
-    /// Whether the two keys have the same code points.
-    func sameKey(as other: Self) -> Bool
 }
 
 public enum TableHash {
@@ -62,26 +60,14 @@ public enum TableHash {
 
 extension Identifier: TableKey {
     @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(rawValue, seed) }
-    @inlinable public func sameKey(as other: Identifier) -> Bool { sameCodePoints(rawValue, other.rawValue) }
 }
 
 extension StockKey: TableKey {
     @inlinable public func tableHash(_ seed: UInt64) -> UInt64 {
         TableHash.string(location.rawValue, TableHash.string(sku.rawValue, seed))
     }
-    @inlinable public func sameKey(as other: StockKey) -> Bool {
-        sameCodePoints(sku.rawValue, other.sku.rawValue) && sameCodePoints(location.rawValue, other.location.rawValue)
-    }
 }
 
 extension ExactString: TableKey {
     @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(value, seed) }
-    @inlinable public func sameKey(as other: ExactString) -> Bool { sameCodePoints(value, other.value) }
-}
-
-/// Strings as table keys compare by code points (as `ExactString` does), not by
-/// canonical equivalence as `String`'s `==`.
-extension String: TableKey {
-    @inlinable public func tableHash(_ seed: UInt64) -> UInt64 { TableHash.string(self, seed) }
-    @inlinable public func sameKey(as other: String) -> Bool { sameCodePoints(self, other) }
 }

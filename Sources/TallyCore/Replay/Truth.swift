@@ -108,23 +108,19 @@ public struct Truth: Sendable {
         apply(ReplayEvent(seq: journaled.seq, occurredAt: journaled.event.occurredAt, id: journaled.event.id, payload: journaled.event.payload))
     }
 
-    /// How many events ahead `apply(contentsOf:)` asks for the slots, and then the entries,
-    /// of the tables the next events touch.
-    static let slotLookahead = 8, entryLookahead = 4
-
     /// Applies a run of events in event-time order, as `apply` one by one, while the
-    /// memory the next ones will read is fetched (a hint to the CPU: no effect on any
-    /// result). At a million orders the tables are far larger than the caches, and a
-    /// lookup waited on two or three cache misses in turn (the slot, then the key and the
-    /// value); fetched a few events ahead, those waits overlap the work on the events
-    /// before them.
+    /// memory the next ones will read is fetched, `PrefetchLookahead` events ahead (a hint to
+    /// the CPU: no effect on any result). At a million orders the tables are far larger than
+    /// the caches, and a lookup waited on two or three cache misses in turn (the slot, then
+    /// the key and the value); fetched a few events ahead, those waits overlap the work on
+    /// the events before them.
     public mutating func apply(contentsOf events: [ReplayEvent]) {
         // No closure over `self` here (`withUnsafeBufferPointer`): a method called on `self`
         // inside one copied the whole truth, retaining every table, for each call.
         let n = events.count
-        for i in 0..<min(Self.slotLookahead, n) { prefetch(events[i].lookupHashes, events[i].lookupTables, entry: false) }
+        for i in 0..<min(PrefetchLookahead.slot, n) { prefetch(events[i].lookupHashes, events[i].lookupTables, entry: false) }
         for i in 0..<n {
-            let slotAhead = i + Self.slotLookahead, entryAhead = i + Self.entryLookahead
+            let slotAhead = i + PrefetchLookahead.slot, entryAhead = i + PrefetchLookahead.entry
             if slotAhead < n { prefetch(events[slotAhead].lookupHashes, events[slotAhead].lookupTables, entry: false) }
             if entryAhead < n { prefetch(events[entryAhead].lookupHashes, events[entryAhead].lookupTables, entry: true) }
             apply(events[i])
