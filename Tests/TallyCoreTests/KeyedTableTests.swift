@@ -159,4 +159,35 @@ struct KeyedTableTests {
         }
         #expect(KeyedTable<OrderID, Int>().positions(of: keys) == Array(repeating: -1, count: count))
     }
+
+    @Test("the interner keeps one copy of each text by code points, and a different copy for a different text")
+    func interner() {
+        var interner = Interner()
+        let long = String(repeating: "ä-", count: 20), built = (0..<20).map { _ in "ä-" }.joined()
+        let first = interner.intern(long)
+        let second = interner.intern(built)
+        #expect(second == long && interner.count == 1)
+        // The same storage, not only equal: the interned copy is handed back.
+        #expect(second.utf8.withContiguousStorageIfAvailable { $0.baseAddress } == first.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+        // Canonically equivalent spellings with different code points stay two texts.
+        let composed = interner.intern("caf\u{E9}@example.com"), decomposed = interner.intern("cafe\u{301}@example.com")
+        #expect(interner.count == 3)
+        #expect(!sameCodePoints(composed, decomposed))
+        #expect(sameCodePoints(interner.intern("cafe\u{301}@example.com"), decomposed) && interner.count == 3)
+    }
+
+    @Test("strings of every length up to 40 bytes differ when one byte differs, at every position")
+    func byteComparison() {
+        for length in 0...40 {
+            let base = (0..<length).map { i in Character(UnicodeScalar(UInt8(97 + i % 26))) }
+            let a = String(base), b = String(base)  // built apart: past 15 bytes, two storages
+            #expect(sameCodePoints(a, b))
+            for position in 0..<length {
+                var changed = base
+                changed[position] = "Z"
+                #expect(!sameCodePoints(a, String(changed)), "length \(length), position \(position)")
+            }
+            #expect(!sameCodePoints(a, a + "a"))
+        }
+    }
 }

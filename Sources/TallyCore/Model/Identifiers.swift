@@ -26,12 +26,6 @@ public struct ExactString: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) { hashCodePoints(value, into: &hasher) }
 }
 
-extension Set where Element == ExactString {
-    /// The copy of `text` this set holds, inserted first if need be: equal texts then share
-    /// one string (replay and checkpoints intern customer emails this way).
-    public mutating func intern(_ text: String) -> String { insert(ExactString(text)).memberAfterInsert.value }
-}
-
 /// Whether two strings have the same code points (the same UTF-8 bytes), as contract §2
 /// compares strings. Swift's `==` on `String` is canonical equivalence instead: it calls
 /// `"caf\u{E9}"` and `"cafe\u{301}"` equal, which JSON, SQLite and the contract do not.
@@ -40,15 +34,31 @@ public func sameCodePoints(_ a: String, _ b: String) -> Bool {
     // The same representation (a short string's bytes, or the same storage): equal. This
     // is the common case of a hash table's probe that finds its key.
     if sameRepresentation(a, b) { return true }
-    // Different code points whenever Swift finds them inequivalent (cheap for ASCII); only
-    // canonically equivalent strings need their bytes compared.
-    guard a == b else { return false }
+    // Otherwise the UTF-8 bytes, compared once (not Swift's `==` first: for strings that are
+    // equal it compared them too, and then this compared them again).
     let x = a.utf8, y = b.utf8
     guard x.count == y.count else { return false }
     let fast = x.withContiguousStorageIfAvailable { p in
-        y.withContiguousStorageIfAvailable { q in p.elementsEqual(q) }
+        y.withContiguousStorageIfAvailable { q in sameBytes(UnsafeRawBufferPointer(p), UnsafeRawBufferPointer(q)) }
     }
     return (fast ?? nil) ?? x.elementsEqual(y)
+}
+
+/// Whether two byte ranges of the same length hold the same bytes: eight at a time, then
+/// the rest (TallyCore imports no C library for `memcmp`; ids and emails are short).
+@inlinable
+func sameBytes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+    let n = x.count
+    var i = 0
+    while i + 8 <= n {
+        guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+        i += 8
+    }
+    while i < n {
+        guard x[i] == y[i] else { return false }
+        i += 1
+    }
+    return true
 }
 
 /// Whether two strings are bit for bit the same value: a string of up to 15 UTF-8 bytes

@@ -253,3 +253,23 @@ extension KeyedTable: Equatable where Value: Equatable {
         return true
     }
 }
+
+/// One copy of each distinct text: equal texts (by code points) share one string.
+/// Replay and checkpoints intern customer emails this way (a String longer than 15 bytes
+/// is a heap allocation of its own; a repeat customer's orders then share one). A
+/// `KeyedTable` rather than a `Set<ExactString>`: the set SipHash'ed each email and, at
+/// 10M events, took about 3% of replay's samples.
+public struct Interner: Sendable {
+    private var table = KeyedTable<ExactString, Void>()
+
+    public init() {}
+
+    public var count: Int { table.count }
+
+    /// The copy of `text` this interner holds, added first if need be.
+    public mutating func intern(_ text: String) -> String {
+        let key = ExactString(text)
+        let (position, _) = table.insertIfAbsent(key) { () }
+        return table.keys[position].value
+    }
+}

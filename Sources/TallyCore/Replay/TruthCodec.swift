@@ -103,7 +103,7 @@ public enum TruthCodec {
             }
             guard let nOrders = r.count() else { return nil }
             parts.orders.reserveCapacity(nOrders)
-            var emails = Set<ExactString>()  // a repeat customer's orders share one string, as in replay
+            var emails = Interner()  // a repeat customer's orders share one string, as in replay
             for _ in 0..<nOrders {
                 guard let id = r.string(), let statusText = r.string(), let status = OrderStatus(rawValue: statusText),
                       let location = r.string(), let currency = r.string(), let lines = r.orderLines(), let total = r.int(),
