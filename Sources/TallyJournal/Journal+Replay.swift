@@ -64,20 +64,21 @@ extension Journal {
                 if let throughSeq { rows.bind(throughSeq, at: 4) }
                 var batch: [ReplayEvent] = []
                 batch.reserveCapacity(Journal.replayBatchSize)
+                let seed = TableHash.seed
                 while try rows.step() {
                     let seq = rows.int64(0)
                     let typeCode = rows.int64(1)
+                    // The keys' lookup hashes come from the record's bytes as it is decoded.
+                    var hashes: (first: UInt64, second: UInt64) = (0, 0)
                     let payload = EventType(code: Int(typeCode)).flatMap { type in
-                        rows.withRawBytes(3) { bytes in bytes.flatMap { ReplayRecord.decode(type: type, $0) } }
+                        rows.withRawBytes(3) { bytes in bytes.flatMap { ReplayRecord.decode(type: type, $0, seed: seed, hashes: &hashes) } }
                     }
                     guard let payload else {
                         throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
                     }
                     // The id is looked up afterwards for the few findings that name it.
-                    // Made in the batch and given its hashes there (a local first was one more
-                    // copy of the event, about 140 bytes).
-                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload))
-                    batch[batch.count - 1].computeLookupHashes()
+                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload,
+                                             lookupHashes: hashes))
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)

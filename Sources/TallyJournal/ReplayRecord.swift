@@ -63,18 +63,27 @@ enum ReplayRecord {
 
     /// The payload, or nil when the bytes do not form one (only a tampered journal has such a row).
     static func decode(type: EventType, _ buffer: UnsafeRawBufferPointer) -> EventPayload? {
+        var hashes: (first: UInt64, second: UInt64) = (0, 0)
+        return decode(type: type, buffer, seed: 0, hashes: &hashes)
+    }
+
+    /// The payload, and in `hashes` the `TableHash` with `seed` of the keys replay looks up
+    /// (`ReplayEvent.computeLookupHashes`'s values), taken from the record's bytes.
+    static func decode(type: EventType, _ buffer: UnsafeRawBufferPointer, seed: UInt64,
+                       hashes h: inout (first: UInt64, second: UInt64)) -> EventPayload? {
         var r = Packing.Reader(buffer)
         let payload: EventPayload?
+        var skuHash: UInt64 = 0
         switch type {
         case .priceChanged:
-            guard let sku = r.string(), let price = r.int(), let currency = r.string(), let compareAt = r.optionalInt() else { return nil }
+            guard let sku = r.string(hash: seed, into: &h.first), let price = r.int(), let currency = r.string(), let compareAt = r.optionalInt() else { return nil }
             payload = .priceChanged(PriceChanged(sku: SKU(sku), price: price, currency: currency, compareAt: compareAt))
         case .inventorySet:
-            guard let sku = r.string(), let location = r.string(), let available = r.int(),
+            guard let sku = r.string(hash: seed, into: &skuHash), let location = r.string(hash: skuHash, into: &h.first), let available = r.int(),
                   let reason = r.string().flatMap(InventorySetReason.init(rawValue:)) else { return nil }
             payload = .inventorySet(InventorySet(sku: SKU(sku), location: Location(location), available: available, reason: reason))
         case .inventoryAdjusted:
-            guard let sku = r.string(), let location = r.string(), let delta = r.int(),
+            guard let sku = r.string(hash: seed, into: &skuHash), let location = r.string(hash: skuHash, into: &h.first), let delta = r.int(),
                   let reason = r.string().flatMap(InventoryAdjustReason.init(rawValue:)), let ref = r.optionalString() else { return nil }
             payload = .inventoryAdjusted(InventoryAdjusted(sku: SKU(sku), location: Location(location), delta: delta, reason: reason, ref: ref))
         case .discountUpserted:
@@ -88,23 +97,23 @@ enum ReplayRecord {
             guard let code = r.string() else { return nil }
             payload = .discountDeleted(DiscountCode(code))
         case .orderPlaced:
-            guard let orderID = r.string(), let location = r.string(), let currency = r.string(), let total = r.int(),
+            guard let orderID = r.string(hash: seed, into: &h.first), let location = r.string(), let currency = r.string(), let total = r.int(),
                   let email = r.optionalString(), let codes = r.strings(), let lines = r.orderLines() else { return nil }
             payload = .orderPlaced(OrderPlaced(orderID: OrderID(orderID), location: Location(location), currency: currency,
                                                lines: lines, total: total, customerEmail: email, discountCodes: codes))
         case .orderCancelled:
-            guard let orderID = r.string(), let restock = r.int(), let reason = r.optionalString() else { return nil }
+            guard let orderID = r.string(hash: seed, into: &h.first), let restock = r.int(), let reason = r.optionalString() else { return nil }
             payload = .orderCancelled(OrderCancelled(orderID: OrderID(orderID), restock: restock != 0, reason: reason))
         case .orderRefunded:
-            guard let orderID = r.string(), let refundID = r.string(), let amount = r.int(), let lines = r.refundLines() else { return nil }
+            guard let orderID = r.string(hash: seed, into: &h.first), let refundID = r.string(hash: seed, into: &h.second), let amount = r.int(), let lines = r.refundLines() else { return nil }
             payload = .orderRefunded(OrderRefunded(orderID: OrderID(orderID), refundID: RefundID(refundID), amount: amount, lines: lines))
         case .fulfillmentCreated:
-            guard let id = r.string(), let orderID = r.string(), let location = r.string(), let carrier = r.optionalString(),
+            guard let id = r.string(hash: seed, into: &h.second), let orderID = r.string(hash: seed, into: &h.first), let location = r.string(), let carrier = r.optionalString(),
                   let tracking = r.optionalString(), let lines = r.fulfillmentLines() else { return nil }
             payload = .fulfillmentCreated(FulfillmentCreated(fulfillmentID: FulfillmentID(id), orderID: OrderID(orderID),
                                                              location: Location(location), lines: lines, carrier: carrier, trackingNumber: tracking))
         case .fulfillmentCancelled:
-            guard let id = r.string() else { return nil }
+            guard let id = r.string(hash: seed, into: &h.first) else { return nil }
             payload = .fulfillmentCancelled(FulfillmentID(id))
         case .snapshotTaken:
             guard let id = r.string(), let label = r.optionalString(), let digest = r.optionalString() else { return nil }

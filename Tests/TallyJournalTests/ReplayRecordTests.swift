@@ -29,6 +29,22 @@ struct ReplayRecordTests {
         }
     }
 
+    @Test("the lookup hashes taken from a record's bytes are the ones computed from its payload, for every type")
+    func lookupHashesFromBytes() throws {
+        var types = Set<EventType>()
+        for payload in try payloads() {
+            let bytes = ReplayRecord.encode(payload)
+            var hashes: (first: UInt64, second: UInt64) = (0, 0)
+            let decoded = bytes.withUnsafeBytes { ReplayRecord.decode(type: payload.type, $0, seed: TableHash.seed, hashes: &hashes) }
+            #expect(decoded == payload)
+            var computed = ReplayEvent(seq: Seq(1), occurredAt: Timestamp(microseconds: 0), id: nil, payload: payload)
+            computed.computeLookupHashes()
+            #expect(hashes == computed.lookupHashes, "\(payload.type)")
+            types.insert(payload.type)
+        }
+        #expect(types.count == EventType.allCases.count)
+    }
+
     @Test("a truncated record, one with trailing bytes, or one read as another type does not decode")
     func malformed() throws {
         for payload in try payloads() {

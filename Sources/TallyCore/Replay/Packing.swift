@@ -55,6 +55,15 @@ public enum Packing {
             return text
         }
 
+        /// A string and the `TableHash` of its UTF-8 bytes with `seed` (what its key's
+        /// `tableHash(seed)` gives), hashed from the record's bytes: replay's lookup hashes.
+        public mutating func string(hash seed: UInt64, into hash: inout UInt64) -> String? {
+            guard let range = stringRange() else { return nil }
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[range])
+            hash = TableHash.bytes(bytes, seed)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
         /// Steps over a string: the range of its UTF-8 bytes in `buffer` (nil when malformed).
         public mutating func stringRange() -> Range<Int>? {
             guard let count = varint(), count <= UInt64(buffer.count - index) else { return nil }

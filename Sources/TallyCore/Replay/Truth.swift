@@ -19,6 +19,15 @@ public struct ReplayEvent: Sendable {
         self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
     }
 
+    /// An event with its lookup hashes computed where its record was decoded, from the
+    /// key's bytes (`Packing.Reader.string(hash:into:)`): the same values as
+    /// `computeLookupHashes()`, without going through the payload's strings again.
+    public init(seq: Seq, occurredAt: Timestamp, id: EventID?, payload: EventPayload, lookupHashes: (first: UInt64, second: UInt64)) {
+        self.init(seq: seq, occurredAt: occurredAt, id: id, payload: payload)
+        self.lookupHashes = lookupHashes
+        lookupTables = Self.lookupTables(of: payload)
+    }
+
     enum LookupTables: UInt8, Sendable {
         case none, prices, stock, orders, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
@@ -30,23 +39,36 @@ public struct ReplayEvent: Sendable {
         let seed = TableHash.seed
         switch payload {
         case .priceChanged(let p):
-            lookupHashes.first = p.sku.tableHash(seed); lookupTables = .prices
+            lookupHashes.first = p.sku.tableHash(seed)
         case .inventorySet(let p):
-            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); lookupTables = .stock
+            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed)
         case .inventoryAdjusted(let p):
-            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed); lookupTables = .stock
+            lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed)
         case .orderPlaced(let p):
-            lookupHashes.first = p.orderID.tableHash(seed); lookupTables = .orders
+            lookupHashes.first = p.orderID.tableHash(seed)
         case .orderCancelled(let p):
-            lookupHashes.first = p.orderID.tableHash(seed); lookupTables = .orders
+            lookupHashes.first = p.orderID.tableHash(seed)
         case .orderRefunded(let p):
-            lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed)); lookupTables = .ordersAndRefunds
+            lookupHashes = (p.orderID.tableHash(seed), p.refundID.tableHash(seed))
         case .fulfillmentCreated(let p):
             lookupHashes = (p.orderID.tableHash(seed), p.fulfillmentID.tableHash(seed))
-            lookupTables = .ordersAndFulfillments
         case .fulfillmentCancelled(let id):
-            lookupHashes.first = id.tableHash(seed); lookupTables = .fulfillments
+            lookupHashes.first = id.tableHash(seed)
         case .discountUpserted, .discountDeleted, .snapshotTaken, .restorePerformed: break
+        }
+        lookupTables = Self.lookupTables(of: payload)
+    }
+
+    /// The tables an event of this kind looks up, in the order of its two hashes.
+    static func lookupTables(of payload: EventPayload) -> LookupTables {
+        switch payload {
+        case .priceChanged: .prices
+        case .inventorySet, .inventoryAdjusted: .stock
+        case .orderPlaced, .orderCancelled: .orders
+        case .orderRefunded: .ordersAndRefunds
+        case .fulfillmentCreated: .ordersAndFulfillments
+        case .fulfillmentCancelled: .fulfillments
+        case .discountUpserted, .discountDeleted, .snapshotTaken, .restorePerformed: .none
         }
     }
 }
