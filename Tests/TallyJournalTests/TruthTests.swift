@@ -107,4 +107,44 @@ struct TruthTests {
         #expect(truth.stock == expected.stock && truth.prices == expected.prices && truth.discounts == expected.discounts)
         #expect(truth.replayFindings == expected.replayFindings)
     }
+
+    @Test("double shipments are found across the chunks their lookups are batched in, and only where a line shipped past its qty")
+    func doubleShipmentsAcrossChunks() {
+        var lines: [String] = []
+        var second = 0
+        func at() -> String {
+            second += 1
+            return "2026-11-20T" + [second / 3600, second / 60 % 60, second % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":") + "Z"
+        }
+        func ship(_ f: String, _ order: Int, _ shipped: String) {
+            lines.append(#"{"id":"e\#(f)","type":"fulfillment.created","occurred_at":"\#(at())","data":{"fulfillment_id":"\#(f)","order_id":"o\#(order)","location":"m","lines":[\#(shipped)]}}"#)
+        }
+        let count = 10_000  // more than two chunks of 4,096 orders
+        var expected: [String] = []
+        for i in 0..<count {
+            lines.append(#"{"id":"p\#(i)","type":"order.placed","occurred_at":"\#(at())","data":{"order_id":"o\#(i)","location":"m","currency":"EUR","total":3,"lines":[{"line_id":"a","sku":"S","qty":2,"unit_price":1},{"line_id":"b","sku":"S","qty":1,"unit_price":1}]}}"#)
+            if i % 7 == 0 {
+                // Line a: 2 then 1 more = 3 of 2. Line b: 1 of 1.
+                ship("f\(i)-1", i, #"{"line_id":"a","qty":2},{"line_id":"b","qty":1}"#)
+                ship("f\(i)-2", i, #"{"line_id":"a","qty":1}"#)
+                expected.append("o\(i) a 1 f\(i)-1,f\(i)-2")
+            } else if i % 11 == 0 {
+                // Shipped, cancelled, shipped again: never more than the qty at once.
+                ship("f\(i)-1", i, #"{"line_id":"a","qty":2}"#)
+                lines.append(#"{"id":"c\#(i)","type":"fulfillment.cancelled","occurred_at":"\#(at())","data":{"fulfillment_id":"f\#(i)-1"}}"#)
+                ship("f\(i)-2", i, #"{"line_id":"a","qty":2}"#)
+            } else if i % 2 == 0 {
+                ship("f\(i)-1", i, #"{"line_id":"a","qty":2},{"line_id":"b","qty":1}"#)
+            }
+        }
+        var truth = Truth()
+        for e in events(lines, withIDs: true) { truth.apply(e) }
+        let found = truth.doubleShipments().map { f in
+            "\(f.key[0].value) \(f.key[1].value) \(f.units ?? 0) \((f.fulfillmentIDs ?? []).joined(separator: ","))"
+        }
+        #expect(found.count == expected.count)
+        // Only the difference, if any, in the message.
+        #expect(Set(found).symmetricDifference(expected).sorted() == [])
+    }
 }
+

@@ -349,46 +349,66 @@ public struct Truth: Sendable {
     /// `double_shipment` findings at the end of replay (contract §6 and §10).
     public func doubleShipments() -> [Finding] {
         var result: [Finding] = []
-        // By position, reading only the order's fulfillment ids and lines (a copy of the whole
-        // order retained and released every array and string in it).
-        var positions: [Int] = []
-        for o in orders.values.indices where !orders.values[o].fulfillmentIDs.isEmpty {
-            let fulfillmentIDs = orders.values[o].fulfillmentIDs
-            // Each fulfillment found once for the order, not once for each of its lines.
-            positions.removeAll(keepingCapacity: true)
-            for id in fulfillmentIDs { positions.append(fulfillments.index(forKey: id) ?? -1) }
-            for line in orders.values[o].lines {
-                /// The line's units in the fulfillment at `p` when it is a success, else 0.
-                func shipped(_ p: Int) -> Int64 {
-                    guard p >= 0, fulfillments.values[p].status == .success else { return 0 }
-                    return fulfillments.values[p].lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
-                }
-                // First the total alone: almost every line is shipped at most once.
-                guard positions.reduce(Int64(0), { $0 + shipped($1) }) > line.qty else { continue }
-                var running: Int64 = 0
-                var ids: [String] = []
-                var causal: EventTime?
-                for (id, p) in zip(fulfillmentIDs, positions) {
-                    let qty = shipped(p)
-                    guard qty > 0 else { continue }
-                    ids.append(id.rawValue)
-                    running += qty
-                    if causal == nil && running > line.qty { causal = fulfillments.values[p].created }
-                }
-                guard running > line.qty, let causal else { continue }
-                var finding = Finding(kind: .doubleShipment, severity: .critical,
-                                      key: [("order_id", orders.values[o].orderID.rawValue), ("line_id", line.lineID.rawValue)])
-                finding.units = running - line.qty
-                finding.fulfillmentIDs = ids
-                finding.causalSeq = causal.seq; finding.causalTime = causal.occurredAt
-                finding.evidence = [causal.seq] + zip(fulfillmentIDs, positions).compactMap { id, p in
-                    guard p >= 0, fulfillments.values[p].status == .success, fulfillments.values[p].created.seq != causal.seq,
-                          ids.contains(id.rawValue) else { return nil }
-                    return fulfillments.values[p].created.seq
-                }
-                result.append(finding)
+        // The fulfillments of a chunk of orders are looked up together (`positions(of:)`
+        // fetches slots and entries ahead: at a million orders each lookup was a cache miss
+        // waited on in turn), then the chunk's lines are checked while those entries are still
+        // in the cache. Only the order's fulfillment ids and lines are read (a copy of the
+        // whole order retained and released every array and string in it).
+        let chunk = 4096
+        var ids: [FulfillmentID] = []
+        var start = 0
+        while start < orders.values.count {
+            let end = min(orders.values.count, start + chunk)
+            ids.removeAll(keepingCapacity: true)
+            for o in start..<end { ids.append(contentsOf: orders.values[o].fulfillmentIDs) }
+            let positions = fulfillments.positions(of: ids)
+            var next = 0
+            for o in start..<end where !orders.values[o].fulfillmentIDs.isEmpty {
+                let count = orders.values[o].fulfillmentIDs.count
+                doubleShipments(ofOrderAt: o, positions: positions[next..<(next + count)], into: &result)
+                next += count
             }
+            start = end
         }
         return result
+    }
+
+    /// The `double_shipment` findings of the order at position `o`, whose fulfillments are at
+    /// `positions` in `fulfillments` (-1: not there), in the order of its `fulfillmentIDs`.
+    private func doubleShipments(ofOrderAt o: Int, positions: ArraySlice<Int32>, into result: inout [Finding]) {
+        let fulfillmentIDs = orders.values[o].fulfillmentIDs
+        for line in orders.values[o].lines {
+            /// The line's units in the fulfillment at `p` when it is a success, else 0.
+            func shipped(_ position: Int32) -> Int64 {
+                let p = Int(position)
+                guard p >= 0, fulfillments.values[p].status == .success else { return 0 }
+                return fulfillments.values[p].lines.reduce(Int64(0)) { $1.lineID == line.lineID ? $0 + $1.qty : $0 }
+            }
+            // First the total alone: almost every line is shipped at most once.
+            guard positions.reduce(Int64(0), { $0 + shipped($1) }) > line.qty else { continue }
+            var running: Int64 = 0
+            var ids: [String] = []
+            var causal: EventTime?
+            for (id, p) in zip(fulfillmentIDs, positions) {
+                let qty = shipped(p)
+                guard qty > 0 else { continue }
+                ids.append(id.rawValue)
+                running += qty
+                if causal == nil && running > line.qty { causal = fulfillments.values[Int(p)].created }
+            }
+            guard running > line.qty, let causal else { continue }
+            var finding = Finding(kind: .doubleShipment, severity: .critical,
+                                  key: [("order_id", orders.values[o].orderID.rawValue), ("line_id", line.lineID.rawValue)])
+            finding.units = running - line.qty
+            finding.fulfillmentIDs = ids
+            finding.causalSeq = causal.seq; finding.causalTime = causal.occurredAt
+            finding.evidence = [causal.seq] + zip(fulfillmentIDs, positions).compactMap { id, position in
+                let p = Int(position)
+                guard p >= 0, fulfillments.values[p].status == .success, fulfillments.values[p].created.seq != causal.seq,
+                      ids.contains(id.rawValue) else { return nil }
+                return fulfillments.values[p].created.seq
+            }
+            result.append(finding)
+        }
     }
 }
