@@ -18,12 +18,16 @@ struct FactsReader {
     private var lines: [OrderLine] = []
     /// The fulfillment or refund whose lines are arriving, and whether the store has it.
     private var parent: (id: String, exists: Bool)?
+    /// Where the last order, and the last fulfillment or refund, with lines was found.
+    private var lastOrderPosition = -1
+    private var lastParentPosition = -1
 
     init(digest: Bool) { self.digest = digest ? StoreDigestWriter() : nil }
 
     mutating func startTable(_ name: String) {
         flushLines()
         parent = nil
+        lastParentPosition = -1
         digest?.table(name)
     }
 
@@ -54,7 +58,7 @@ struct FactsReader {
             let id = try row.text(0)
             if linesOf?.id != id {
                 flushLines()
-                linesOf = (id, facts.orders.index(forKey: OrderID(id)))
+                linesOf = (id, position(of: OrderID(id), in: facts.orders, after: &lastOrderPosition))
             }
             // A line without its order is checked, then left out (of the digest too).
             let kept = linesOf?.position != nil
@@ -109,14 +113,29 @@ struct FactsReader {
 
     private enum Parent { case fulfillment, refund }
 
+    /// The position of `key` in `table`, tried first just after the last one found (`last`):
+    /// a parent table and its lines are both read in key order, so the lines' parents come in
+    /// the order they were added, and the next one is almost always the next entry (a
+    /// comparison in memory read in sequence, instead of a hash probe that misses the cache).
+    private func position<Key: TableKey, Value>(of key: Key, in table: KeyedTable<Key, Value>, after last: inout Int) -> Int? {
+        let next = last + 1
+        if next < table.keys.count && table.keys[next] == key {
+            last = next
+            return next
+        }
+        guard let found = table.index(forKey: key) else { return nil }
+        last = found
+        return found
+    }
+
     /// A fulfillment or refund line: reads its parent's id and whether the store has that
     /// parent (looked up once per parent: lines arrive grouped), and hashes the id if so.
     private mutating func parentRow(_ row: SQLiteStoreReader.Row, of kind: Parent) throws(StoreError) -> Bool {
         let id = try row.text(0)
         if parent?.id != id {
             let exists = switch kind {
-            case .fulfillment: facts.fulfillments.index(forKey: FulfillmentID(id)) != nil
-            case .refund: facts.refunds.index(forKey: RefundID(id)) != nil
+            case .fulfillment: position(of: FulfillmentID(id), in: facts.fulfillments, after: &lastParentPosition) != nil
+            case .refund: position(of: RefundID(id), in: facts.refunds, after: &lastParentPosition) != nil
             }
             parent = (id, exists)
         }
