@@ -77,8 +77,10 @@ extension Journal {
                         throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
                     }
                     // The id is looked up afterwards for the few findings that name it.
-                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload,
-                                             lookupHashes: hashes))
+                    // Made in the batch and given its hashes there (a local first was one more
+                    // copy of the event, about 140 bytes).
+                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload))
+                    batch[batch.count - 1].setLookupHashes(hashes)
                     if batch.count == Journal.replayBatchSize {
                         guard handoff.put(.events(batch)) else { return }
                         batch.removeAll(keepingCapacity: true)

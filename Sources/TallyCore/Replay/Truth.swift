@@ -19,12 +19,13 @@ public struct ReplayEvent: Sendable {
         self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
     }
 
-    /// An event with its lookup hashes computed where its record was decoded, from the
-    /// key's bytes (`Packing.Reader.string(hash:into:)`): the same values as
-    /// `computeLookupHashes()`, without going through the payload's strings again.
-    public init(seq: Seq, occurredAt: Timestamp, id: EventID?, payload: EventPayload, lookupHashes: (first: UInt64, second: UInt64)) {
-        self.init(seq: seq, occurredAt: occurredAt, id: id, payload: payload)
-        self.lookupHashes = lookupHashes
+    /// Sets the lookup hashes computed where the event's record was decoded, from the keys'
+    /// bytes (`Packing.Reader.string(hash:into:)`): the same values as
+    /// `computeLookupHashes()`, without going through the payload's strings again. In place,
+    /// on the event in its batch (an initializer taking them copied the event and its payload
+    /// and destroyed the copies: about 3.5% of a 10M-event reconcile's samples).
+    public mutating func setLookupHashes(_ hashes: (first: UInt64, second: UInt64)) {
+        lookupHashes = hashes
         lookupTables = Self.lookupTables(of: payload)
     }
 
