@@ -80,15 +80,15 @@ enum ReplayRecord {
             payload = .priceChanged(PriceChanged(sku: SKU(sku), price: price, currency: currency, compareAt: compareAt))
         case .inventorySet:
             guard let sku = r.string(hash: seed, into: &skuHash), let location = r.string(hash: skuHash, into: &h.first), let available = r.int(),
-                  let reason = r.string().flatMap(InventorySetReason.init(rawValue:)) else { return nil }
+                  let reason = r.rawValue(InventorySetReason.self) else { return nil }
             payload = .inventorySet(InventorySet(sku: SKU(sku), location: Location(location), available: available, reason: reason))
         case .inventoryAdjusted:
             guard let sku = r.string(hash: seed, into: &skuHash), let location = r.string(hash: skuHash, into: &h.first), let delta = r.int(),
-                  let reason = r.string().flatMap(InventoryAdjustReason.init(rawValue:)), let ref = r.optionalString() else { return nil }
+                  let reason = r.rawValue(InventoryAdjustReason.self), let ref = r.optionalString() else { return nil }
             payload = .inventoryAdjusted(InventoryAdjusted(sku: SKU(sku), location: Location(location), delta: delta, reason: reason, ref: ref))
         case .discountUpserted:
-            guard let code = r.string(), let kind = r.string().flatMap(DiscountKind.init(rawValue:)), let value = r.int(),
-                  let status = r.string().flatMap(DiscountStatus.init(rawValue:)),
+            guard let code = r.string(), let kind = r.rawValue(DiscountKind.self), let value = r.int(),
+                  let status = r.rawValue(DiscountStatus.self),
                   let starts = r.optionalInt(), let ends = r.optionalInt(), let limit = r.optionalInt() else { return nil }
             payload = .discountUpserted(DiscountUpserted(
                 code: DiscountCode(code), kind: kind, value: value, status: status,

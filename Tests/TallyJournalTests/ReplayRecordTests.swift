@@ -45,6 +45,28 @@ struct ReplayRecordTests {
         #expect(types.count == EventType.allCases.count)
     }
 
+    @Test("every raw value of the record's enums is read back from its bytes; any other text is not")
+    func enumRawValues() {
+        func check<E: RawRepresentable & CaseIterable & Equatable>(_ type: E.Type) where E.RawValue == String {
+            for value in E.allCases {
+                var w = Packing.Writer()
+                w.string(value.rawValue)
+                #expect(w.bytes.withUnsafeBytes { bytes in var r = Packing.Reader(bytes); return r.rawValue(E.self) } == value)
+            }
+            // A prefix, a longer text, a different case and the empty text are no raw value.
+            for text in [String(E.allCases.first!.rawValue.dropLast()), E.allCases.first!.rawValue + "s",
+                         E.allCases.first!.rawValue.uppercased(), ""] {
+                var w = Packing.Writer()
+                w.string(text)
+                #expect(w.bytes.withUnsafeBytes { bytes in var r = Packing.Reader(bytes); return r.rawValue(E.self) } == nil, "\(text)")
+            }
+        }
+        check(InventorySetReason.self)
+        check(InventoryAdjustReason.self)
+        check(DiscountKind.self)
+        check(DiscountStatus.self)
+    }
+
     @Test("a truncated record, one with trailing bytes, or one read as another type does not decode")
     func malformed() throws {
         for payload in try payloads() {
