@@ -98,7 +98,7 @@ enum ReplayRecord {
             payload = .discountDeleted(DiscountCode(code))
         case .orderPlaced:
             guard let orderID = r.string(hash: seed, into: &h.first), let location = r.string(), let currency = r.string(), let total = r.int(),
-                  let email = r.optionalString(), let codes = r.strings(), let lines = r.orderLines() else { return nil }
+                  let email = r.optionalString(hash: seed, into: &h.second), let codes = r.strings(), let lines = r.orderLines() else { return nil }
             payload = .orderPlaced(OrderPlaced(orderID: OrderID(orderID), location: Location(location), currency: currency,
                                                lines: lines, total: total, customerEmail: email, discountCodes: codes))
         case .orderCancelled:

@@ -266,6 +266,9 @@ public struct Interner: Sendable {
 
     public var count: Int { table.count }
 
+    /// Fetches the slot, then the entry, of the text with `hash` (see `KeyedTable.prefetch`).
+    func prefetch(hash: UInt64, entry: Bool) { table.prefetch(hash: hash, entry: entry) }
+
     /// The copy of `text` this interner holds, added first if need be.
     public mutating func intern(_ text: String) -> String {
         let key = ExactString(text)

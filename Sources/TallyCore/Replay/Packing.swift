@@ -181,6 +181,16 @@ extension Packing.Reader {
         return .some(s)
     }
 
+    /// An optional string and, when present, the `TableHash` of its bytes (see `string(hash:into:)`).
+    public mutating func optionalString(hash seed: UInt64, into hash: inout UInt64) -> String?? {
+        guard index < buffer.count else { return nil }
+        let flag = buffer[index]
+        index += 1
+        if flag == 0 { return .some(nil) }
+        guard let s = string(hash: seed, into: &hash) else { return nil }
+        return .some(s)
+    }
+
     public mutating func optionalInt() -> Int64?? {
         guard index < buffer.count else { return nil }
         let flag = buffer[index]

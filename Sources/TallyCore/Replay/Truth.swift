@@ -35,12 +35,13 @@ public struct ReplayEvent: Sendable {
 
     @usableFromInline
     enum LookupTables: UInt8, Sendable {
-        case none, prices, stock, orders, ordersAndRefunds, ordersAndFulfillments, fulfillments
+        case none, prices, stock, orders, ordersAndEmails, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
 
     /// Sets `lookupHashes` (in place: a copy of the event would retain its arrays): the
     /// first key an event looks up (its order, its fulfillment, its (SKU, location) or its
-    /// SKU) and, for a fulfillment or a refund of an order, its own id.
+    /// SKU) and, for a fulfillment or a refund of an order, its own id; for a placement, its
+    /// customer's email (0 without one), which replay interns.
     public mutating func computeLookupHashes() {
         let seed = TableHash.seed
         switch payload {
@@ -51,7 +52,7 @@ public struct ReplayEvent: Sendable {
         case .inventoryAdjusted(let p):
             lookupHashes.first = StockKey(p.sku, p.location).tableHash(seed)
         case .orderPlaced(let p):
-            lookupHashes.first = p.orderID.tableHash(seed)
+            lookupHashes = (p.orderID.tableHash(seed), p.customerEmail.map { ExactString($0).tableHash(seed) } ?? 0)
         case .orderCancelled(let p):
             lookupHashes.first = p.orderID.tableHash(seed)
         case .orderRefunded(let p):
@@ -70,7 +71,8 @@ public struct ReplayEvent: Sendable {
         switch payload {
         case .priceChanged: .prices
         case .inventorySet, .inventoryAdjusted: .stock
-        case .orderPlaced, .orderCancelled: .orders
+        case .orderPlaced: .ordersAndEmails
+        case .orderCancelled: .orders
         case .orderRefunded: .ordersAndRefunds
         case .fulfillmentCreated: .ordersAndFulfillments
         case .fulfillmentCancelled: .fulfillments
@@ -182,6 +184,9 @@ public struct Truth: Sendable {
         case .prices: prices.prefetch(hash: first, entry: entry)
         case .stock: stock.prefetch(hash: first, entry: entry)
         case .orders: orders.prefetch(hash: first, entry: entry)
+        case .ordersAndEmails:
+            orders.prefetch(hash: first, entry: entry)
+            if second != 0 { emails.prefetch(hash: second, entry: entry) }
         case .ordersAndRefunds:
             orders.prefetch(hash: first, entry: entry)
             refunds.prefetch(hash: second, entry: entry)
