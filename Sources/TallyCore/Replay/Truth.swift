@@ -14,11 +14,7 @@ public struct ReplayEvent: Sendable {
     /// zero when not computed. Only hints: they choose what memory to fetch early.
     public var lookupHashes: (first: UInt64, second: UInt64) = (0, 0)
     /// Which tables `lookupHashes` are for (set with them).
-    @usableFromInline var lookupTables = LookupTables.none
-    /// Inlinable: built where it is stored (the reading thread's batch). Called across
-    /// modules, the initializer built the event in a local, copied it out and destroyed the
-    /// local: a tenth of the reading thread's instructions.
-    @inlinable
+    var lookupTables = LookupTables.none
     public init(seq: Seq, occurredAt: Timestamp, id: EventID?, payload: EventPayload) {
         self.seq = seq; self.occurredAt = occurredAt; self.id = id; self.payload = payload
     }
@@ -33,7 +29,6 @@ public struct ReplayEvent: Sendable {
         lookupTables = Self.lookupTables(of: payload)
     }
 
-    @usableFromInline
     enum LookupTables: UInt8, Sendable {
         case none, prices, stock, orders, ordersAndEmails, ordersAndRefunds, ordersAndFulfillments, fulfillments
     }
