@@ -173,31 +173,25 @@ extension Packing.Reader {
 
     /// An optional written by `Writer.optional`: `.some(nil)` for absent, nil for malformed.
     public mutating func optionalString() -> String?? {
-        guard index < buffer.count else { return nil }
-        let flag = buffer[index]
-        index += 1
-        if flag == 0 { return .some(nil) }
-        guard let s = string() else { return nil }
-        return .some(s)
+        guard let present = presence() else { return nil }
+        return present ? string().map { .some($0) } : .some(nil)
     }
 
     /// An optional string and, when present, the `TableHash` of its bytes (see `string(hash:into:)`).
     public mutating func optionalString(hash seed: UInt64, into hash: inout UInt64) -> String?? {
-        guard index < buffer.count else { return nil }
-        let flag = buffer[index]
-        index += 1
-        if flag == 0 { return .some(nil) }
-        guard let s = string(hash: seed, into: &hash) else { return nil }
-        return .some(s)
+        guard let present = presence() else { return nil }
+        return present ? string(hash: seed, into: &hash).map { .some($0) } : .some(nil)
     }
 
     public mutating func optionalInt() -> Int64?? {
-        guard index < buffer.count else { return nil }
-        let flag = buffer[index]
-        index += 1
-        if flag == 0 { return .some(nil) }
-        guard let v = int() else { return nil }
-        return .some(v)
+        guard let present = presence() else { return nil }
+        return present ? int().map { .some($0) } : .some(nil)
+    }
+
+    /// The presence byte `Writer.optional` writes first: whether a value follows (nil when
+    /// the record ends here).
+    private mutating func presence() -> Bool? {
+        byte().map { $0 != 0 }
     }
 
     public mutating func byte() -> UInt8? {
