@@ -11,7 +11,7 @@ import TallyServer
 /// With `concurrency` above 1, that many clients submit at once (webhooks arriving together),
 /// each waiting for its own commit, as `tally serve`'s request handlers do.
 /// Returns the seconds taken and the pages written per commit.
-func serverSingleEventAppends(lines: ArraySlice<String>, path: String, concurrency: Int = 1) throws -> (seconds: Double, pagesPerCommit: Double) {
+func serverSingleEventAppends(lines: ArraySlice<String>, path: String, concurrency: Int = 1, quiet: Bool = false) throws -> (seconds: Double, pagesPerCommit: Double) {
     let journal = try Journal.create(at: path)
     let checkpointer = try Journal.open(at: path)
     let committer = GroupCommitter(journal: journal, checkpointer: checkpointer)
@@ -54,7 +54,7 @@ func serverSingleEventAppends(lines: ArraySlice<String>, path: String, concurren
     }
     let seconds = now() - start
     let walBytes = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-    print(String(format: "  WAL file after serve's run: %.1f MiB", Double(walBytes) / 1_048_576))
+    if !quiet { print(String(format: "  WAL file after serve's run: %.1f MiB", Double(walBytes) / 1_048_576)) }
     let open = journal.activeStatements + checkpointer.activeStatements
     if !open.isEmpty { print("  statements left open (they keep the WAL from starting over): \(open)") }
     committer.stop()

@@ -277,13 +277,14 @@ func generateCommand() {
     print("wrote \(count) events to \(out)")
 }
 
-let usage = "usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] [--rounds N] | decode [--events N] | generate [--events N] [--out FILE] [--ids sequential|random] [--seed N] [--skus N] | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] [--checkpointed] | lookup --journal J [--lookups N] [--cold N] [--commands N] [--slowest N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--skus N] [--order-permille N] [--dir DIR] | store --store S [--mode M]"
+let usage = "usage: tally-bench append [--events N] [--ids sequential|random] [--single N] [--batches N,N...] [--rounds N] | single [--events N] [--rounds N] | decode [--events N] | generate [--events N] [--out FILE] [--ids sequential|random] [--seed N] [--skus N] | reconcile [--events N] [--skus N] [--order-permille N] [--dir DIR] [--checkpointed] | lookup --journal J [--lookups N] [--cold N] [--commands N] [--slowest N] | ingest [--rows N] [--dir DIR] | archive [--events N] [--dir DIR] | checkpoints [--events N] [--padding N] [--skus N] [--order-permille N] [--dir DIR] | store --store S [--mode M]"
 
 /// The options each benchmark reads (each takes a value) and its flags: anything else is a
 /// mistake, said before any work starts (a misspelt option would otherwise run the defaults,
 /// possibly for many minutes, and `generate --help` wrote a million events).
 let knownOptions: [String: (options: Set<String>, flags: Set<String>)] = [
     "append": (["--events", "--ids", "--single", "--batches", "--rounds"], []),
+    "single": (["--events", "--rounds"], []),
     "decode": (["--events"], []),
     "generate": (["--events", "--out", "--ids", "--seed", "--skus"], []),
     "reconcile": (["--events", "--skus", "--order-permille", "--dir"], ["--checkpointed"]),
@@ -322,6 +323,7 @@ switch CommandLine.arguments.dropFirst().first {
 case "generate": generateCommand()
 case "reconcile": try reconcileBenchmark()
 case "append": try appendBenchmark()
+case "single": try singleBenchmark()
 case "decode": try decodeBenchmark()
 case "lookup": try lookupBenchmark()
 case "ingest": try ingestBenchmark()
