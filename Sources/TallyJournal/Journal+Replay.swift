@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyCore
 import TallySQLite
 
@@ -33,6 +36,10 @@ extension Journal {
             throw JournalError.needsArchives(path: path, detail: try prunedReplayReason(pruned, asOf: asOf, throughSeq: throughSeq))
         }
         lastReplayCheckpoint = start?.info
+        let counts = try? typeCounts()
+        // A cold journal: its replay index's leaf pages read ahead of the scan (see IndexWarmer).
+        let warmer = try? indexWarmer(skipping: start.map { Double($0.truth.applied) / Double(max(1, counts.map { $0.values.reduce(0, +) } ?? 1)) } ?? 0)
+        defer { lastReplayWarming = warmer?.stop() }
         started()
         let archives = readArchives
         enum Chunk: Sendable {
@@ -96,7 +103,6 @@ extension Journal {
         }
         defer { handoff.cancelAndWait() }
         var truth = start?.truth ?? Truth()
-        let counts = try? typeCounts()
         // Sized up front when the journal keeps its counts (as of a time, an upper bound).
         if start == nil, let counts {
             truth.reserve(orders: Int(counts[.orderPlaced] ?? 0), fulfillments: Int(counts[.fulfillmentCreated] ?? 0),
@@ -125,5 +131,20 @@ extension Journal {
                 throw error
             }
         }
+    }
+
+    /// Journals smaller than this are not warmed: read cold, they take a fraction of a second.
+    static let warmingMinimumBytes = 64 << 20
+
+    /// Starts reading the replay index's leaf pages ahead (nil for a small file, or one whose
+    /// index cannot be found), from the fraction `skipping` of them on.
+    private func indexWarmer(skipping: Double) throws(SQLiteError) -> IndexWarmer? {
+        var info = stat()
+        guard stat(path, &info) == 0, Int(info.st_size) >= Journal.warmingMinimumBytes else { return nil }
+        let root = try cached("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = ?")
+        defer { root.reset() }
+        root.bind(Schema.replayIndex, at: 1)
+        guard try root.step(), !root.isNull(0) else { return nil }
+        return IndexWarmer(path: path, rootPage: root.int64(0), fromFraction: skipping)
     }
 }

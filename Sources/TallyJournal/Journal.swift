@@ -20,6 +20,8 @@ public final class Journal {
     let hasher = SHA256Hasher()
     /// The checkpoint the last `replay` started from (nil: from the first event).
     public internal(set) var lastReplayCheckpoint: CheckpointInfo?
+    /// What the last replay's read-ahead of a cold index did (nil: it did not run; see `IndexWarmer`).
+    public internal(set) var lastReplayWarming: IndexWarmer.Outcome?
     /// Archives read alongside the live events of a pruned journal (`attachArchives`).
     public internal(set) var readArchives: [ArchiveEntry] = []
     /// Prepared statements of the hot paths, compiled once per connection.

@@ -165,6 +165,7 @@ struct ReconcileRun {
                 }
             }
         }
+        if Timings.enabled, let warming = journal.lastReplayWarming { Output.error("timing: replay index read-ahead: \(warming)") }
         // When replay applied every event (always without --as-of; also when the as-of time is
         // past the newest event), its count is the journal's: no second scan.
         let head = try guarded { try journal.head() }.seq
