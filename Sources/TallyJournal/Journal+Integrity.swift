@@ -8,20 +8,20 @@ import TallySQLite
 /// Rehashes journal rows one after another, as the chain links them.
 struct ChainRehasher {
     let hasher = SHA256Hasher()
-    var material = HashMaterial()
+    let material = RowMaterial()
     /// The chain hash of the last row checked (the stored hash of the row before the first).
     var previous: [UInt8] = []
 
     /// Rehashes a row selected with `EventRecord.selectList` from its content and `previous`;
     /// true when the result equals the row's stored hash. `previous` becomes the new hash.
     mutating func check(row: Statement) -> Bool {
-        material.read(row: row)
+        let bytes = material.read(row: row)
         var computed = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         let hashIndex = Int32(EventRecord.columns.count + 2)
         let matches = withUnsafeMutableBytes(of: &computed) { out -> Bool in
             let digestOut = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
             previous.withUnsafeBytes { prev in
-                material.bytes.withUnsafeBytes { hasher.digest(previous: prev, material: $0, into: digestOut) }
+                hasher.digest(previous: prev, material: bytes, into: digestOut)
             }
             return row.withRawBytes(hashIndex) { stored in
                 guard let stored, stored.count == 32 else { return false }

@@ -52,4 +52,33 @@ struct PreparedEventTests {
         #expect(try label.step()); #expect(label.int64(1) == Int64("cafe\u{301}-\u{0}-😀".utf8.count))
         #expect(try journal.verify().isIntact)
     }
+
+    @Test("verify reads each row's hash material straight from SQLite: the same bytes append hashed, also for a row larger than its buffer and the rows after it")
+    func rowMaterialIsAppendsMaterial() throws {
+        let dir = TempDirectory("row-material"); defer { dir.remove() }
+        let journal = try Journal.create(at: dir.file("j.journal"))
+        let big = String(repeating: "ß", count: 40_000)  // 80,000 bytes: past the reader's first 16 KiB buffer
+        let all = try lines() + [
+            #"{"id":"big-1","type":"price.changed","occurred_at":"2026-11-05T00:00:04Z","source":"\#(big)","data":{"sku":"A","price":1,"currency":"EUR"}}"#,
+            #"{"id":"after-big","type":"discount.deleted","occurred_at":"2026-11-05T00:00:05Z","data":{"code":"X"}}"#,
+        ]
+        let events = try all.enumerated().map { i, line -> Event in
+            guard case .success(let event) = EventDecoder.decode(line, input: "t", line: i + 1) else {
+                Issue.record("line \(i + 1) must decode: \(line)"); throw CancellationError()
+            }
+            return event
+        }
+        _ = try journal.append(events.enumerated().map { i, e in .event(PreparedEvent(e), raw: [], input: "t", line: i + 1) })
+        let rows = try journal.connection.prepare("SELECT \(EventRecord.selectList) FROM events ORDER BY seq")
+        let reader = RowMaterial()
+        var seen = 0
+        while try rows.step() {
+            var expected = HashMaterial()
+            EventRecord(events[seen]).writeHashMaterial(seq: rows.int64(0), recordedUs: rows.int64(1), into: &expected)
+            #expect(Array(reader.read(row: rows)) == expected.bytes, "row \(seen + 1)")
+            seen += 1
+        }
+        #expect(seen == events.count)
+        #expect(try journal.verify().isIntact)
+    }
 }
