@@ -174,7 +174,8 @@ extension Journal {
                 }
                 if seq == nextAnchor, let anchors {
                     let same = rows.withRawBytes(hashColumn) { row in anchors.withRawBytes(1) { anchor in
-                        row != nil && anchor != nil && row!.elementsEqual(anchor!)
+                        guard let row, let anchor else { return false }
+                        return row.elementsEqual(anchor)
                     } }
                     if !same && result.firstBadAnchor == nil { result.firstBadAnchor = seq }
                     nextAnchor = try anchors.step() ? anchors.int64(0) : nil
