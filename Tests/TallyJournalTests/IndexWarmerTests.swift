@@ -118,4 +118,35 @@ struct IndexWarmerTests {
         let warmer = IndexWarmer(path: path, rootPage: 2, checkCache: false)
         #expect(warmer.stop() == warmer.stop())
     }
+
+    @Test("damaged interior pages (random bytes overwritten, 300 times): it gives up or reads ahead other pages, never traps or hangs")
+    func damagedInteriorPages() throws {
+        let path = try makeFile(rows: 20_000)
+        let connection = try Connection(path: path, mode: .readOnly)
+        let root = try rootPage(connection, "t_k")
+        let interior = try connection.prepare("SELECT pageno FROM dbstat WHERE name = 't_k' AND pagetype = 'internal'")
+        var pages: [Int64] = []
+        while try interior.step() { pages.append(interior.int64(0)) }
+        #expect(pages.count >= 2)
+        let original = try #require(FileManager.default.contents(atPath: path))
+        var random = SeededRandom(seed: 99)
+        var gaveUp = 0
+        for round in 0..<300 {
+            var bytes = [UInt8](original)
+            for _ in 0..<(1 + random.below(6)) {
+                let page = Int(pages[random.below(pages.count)])
+                // Mostly the header and cell pointers (the first 200 bytes), sometimes anywhere.
+                let at = (page - 1) * 4096 + (random.chance(70) ? random.below(200) : random.below(4096))
+                bytes[at] = UInt8(truncatingIfNeeded: random.next())
+            }
+            let copy = dir.file("damaged-\(round % 4).db")
+            #expect(FileManager.default.createFile(atPath: copy, contents: Data(bytes)))
+            switch IndexWarmer(path: copy, rootPage: root, checkCache: false).wait() {
+            case .gaveUp: gaveUp += 1
+            case .advised: break
+            case let other: Issue.record("round \(round): \(other)")
+            }
+        }
+        #expect(gaveUp > 0)
+    }
 }
