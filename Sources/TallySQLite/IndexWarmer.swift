@@ -58,15 +58,13 @@ public final class IndexWarmer: Sendable {
     @discardableResult
     public func stop() -> Outcome {
         stopping.store(true, ordering: .relaxed)
-        finished.wait()
-        finished.signal()  // a second stop() returns at once
-        return result.withLock { $0 }
+        return wait()
     }
 
     /// Waits for it to finish on its own (tests).
     public func wait() -> Outcome {
         finished.wait()
-        finished.signal()
+        finished.signal()  // a second stop() or wait() returns at once
         return result.withLock { $0 }
     }
 
@@ -96,18 +94,7 @@ public final class IndexWarmer: Sendable {
         let wanted = leaves[first...]
         if checkCache, tree.mostlyCached(sampling: wanted) { return .alreadyCached(leaves: leaves.count) }
         let pageBudget = max(1, budgetBytes / tree.pageSize)
-        var advised = 0
-        var index = wanted.startIndex
-        while index < wanted.endIndex && advised < pageBudget {
-            if stopping.load(ordering: .relaxed) { return .stopped }
-            // A run of consecutive pages is one request.
-            var end = index + 1
-            while end < wanted.endIndex && wanted[end] == wanted[end - 1] &+ 1 && end - index < min(64, pageBudget - advised) { end += 1 }
-            let count = end - index
-            _ = posix_fadvise(fd, tree.offset(of: wanted[index]), off_t(count * tree.pageSize), POSIX_FADV_WILLNEED)
-            advised += count
-            index = end
-        }
+        guard let advised = tree.advise(wanted, atMost: pageBudget, stopping: { stopping.load(ordering: .relaxed) }) else { return .stopped }
         return .advised(pages: advised, leaves: leaves.count)
     }
 }
@@ -183,7 +170,7 @@ struct BTreeFile {
         var buffer = [UInt8](repeating: 0, count: pageSize)
         var level = [UInt32(root)]
         for _ in 0..<40 {
-            if level.count > 1 { advise(level) }
+            if level.count > 1 { _ = advise(level[...]) }
             var children: [UInt32] = []
             var interior = 0
             for page in level {
@@ -202,8 +189,22 @@ struct BTreeFile {
         throw Failure(reason: "the tree is deeper than any SQLite writes")
     }
 
-    private func advise(_ pages: [UInt32]) {
-        for page in pages { _ = posix_fadvise(fd, offset(of: page), off_t(pageSize), POSIX_FADV_WILLNEED) }
+    /// Asks the kernel to read `pages` (`POSIX_FADV_WILLNEED`: queued, not waited for), in
+    /// order, a run of consecutive pages as one request, `atMost` pages in all. Returns how
+    /// many it asked for, or nil when `stopping` said to stop first.
+    func advise(_ pages: ArraySlice<UInt32>, atMost: Int = .max, stopping: () -> Bool = { false }) -> Int? {
+        var advised = 0
+        var index = pages.startIndex
+        while index < pages.endIndex && advised < atMost {
+            if stopping() { return nil }
+            var end = index + 1
+            while end < pages.endIndex && pages[end] == pages[end - 1] &+ 1 && end - index < min(64, atMost - advised) { end += 1 }
+            let count = end - index
+            _ = posix_fadvise(fd, offset(of: pages[index]), off_t(count * pageSize), POSIX_FADV_WILLNEED)
+            advised += count
+            index = end
+        }
+        return advised
     }
 
     /// Whether more than half of up to 64 pages spread over `pages` are in the page cache

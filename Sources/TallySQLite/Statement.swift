@@ -124,16 +124,7 @@ public final class Statement {
 
     /// The raw bytes of a TEXT or BLOB column without copying (nil for NULL); valid only inside `body`.
     public func withRawBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
-        switch sqlite3_column_type(handle, index) {
-        case SQLITE_NULL:
-            return try body(nil)
-        case SQLITE_BLOB:
-            let pointer = sqlite3_column_blob(handle, index)
-            return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
-        default:
-            let pointer = sqlite3_column_text(handle, index)
-            return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
-        }
+        try body(unsafeRawBytes(index))
     }
 
     /// The raw UTF-8 of a column as text without copying (nil for NULL), valid until the
@@ -151,15 +142,14 @@ public final class Statement {
         switch sqlite3_column_type(handle, index) {
         case SQLITE_NULL: return nil
         case SQLITE_BLOB: return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, index), count: Int(sqlite3_column_bytes(handle, index)))
-        default: return unsafeTextBytes(index)
+        default: return UnsafeRawBufferPointer(start: sqlite3_column_text(handle, index), count: Int(sqlite3_column_bytes(handle, index)))
         }
     }
 
     /// The raw UTF-8 of a TEXT column without copying (nil for NULL); valid only inside `body`.
     @inline(__always)
     public func withTextBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
-        guard let pointer = sqlite3_column_text(handle, index) else { return try body(nil) }
-        return try body(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
+        try body(unsafeTextBytes(index))
     }
 
     /// The column's text when its storage class is TEXT, else nil (one type check, no enum).

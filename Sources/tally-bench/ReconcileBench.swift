@@ -150,4 +150,3 @@ func writeIncident(count: Int, skus: Int, orderPermille: Int, eventsPath: String
     print(String(format: "wrote the restored store (%d orders, %d SKUs) in %.1f s", storeTruth.orders.count, storeTruth.prices.count, now() - start))
     return snapshotLines
 }
-
