@@ -13,9 +13,12 @@ func storeBenchmark() throws {
     case "facts": try readFacts(path, digest: true)
     case "facts-only": try readFacts(path, digest: false)
     default:
+        // This executable's own path: `spawn` runs it under /usr/bin/time, for which
+        // /proc/self/exe would name time itself.
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         for mode in ["full", "facts", "facts-only"] {
             fflush(nil)
-            let r = spawn(["/proc/self/exe", "store", "--store", path, "--mode", mode], stdout: nil)
+            let r = spawn([me, "store", "--store", path, "--mode", mode], stdout: nil)
             if r.status != 0 { print("\(mode): exit \(r.status)") }
         }
     }
