@@ -70,51 +70,93 @@ public enum StoreReader {
     }
 }
 
-/// Hashes store records one row at a time (see `StoreReader.digest`).
+/// Hashes store records one row at a time (see `StoreReader.digest`): each field is a tag
+/// byte, its text and 0x1F; each row ends with 0x1E.
+///
+/// The material is written through raw pointers into a buffer of its own and handed to
+/// SHA-256 about 64 KiB at a time (the digest of the concatenation is the same however it
+/// is split). Array appends cost a uniqueness check and a generic copy per field, and one
+/// libcrypto call per row: most of what the digest added to reconcile's store read.
+/// Not to be copied while in use: copies would share the buffer.
 struct StoreDigestWriter {
     let hasher = SHA256Hasher()
-    var buffer: [UInt8] = []
+    private let storage = DigestStorage()
+    private var out: UnsafeMutableRawBufferPointer
+    private var at = 0
 
-    init() { hasher.begin() }
+    init() {
+        out = storage.buffer
+        hasher.begin()
+    }
+
+    static let flushBytes = 1 << 16
+
+    @inline(__always) private mutating func reserve(_ n: Int) {
+        if at + n > out.count { grow(n) }
+    }
+
+    @inline(never) private mutating func grow(_ n: Int) {
+        out = storage.grow(to: max(out.count * 2, at + n), keeping: at)
+    }
+
+    @inline(__always) private mutating func byte(_ b: UInt8) {
+        reserve(1)
+        out[at] = b
+        at += 1
+    }
+
+    @inline(__always) private mutating func bytes(_ p: UnsafeRawBufferPointer) {
+        reserve(p.count)
+        if let base = p.baseAddress, p.count > 0 { (out.baseAddress! + at).copyMemory(from: base, byteCount: p.count) }
+        at += p.count
+    }
 
     mutating func field(_ s: String?) {
-        guard var s else { buffer.append(0x00); buffer.append(0x1F); return }
-        buffer.append(0x01)
+        guard var s else { byte(0x00); byte(0x1F); return }
+        byte(0x01)
         // A native string's UTF-8 is contiguous: copied in one go, not scalar by scalar.
-        s.withUTF8 { buffer.append(contentsOf: $0) }
-        buffer.append(0x1F)
+        s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+        byte(0x1F)
     }
 
     /// A text field from its UTF-8 bytes: the same bytes `field(String)` hashes when they are
     /// ASCII; anything else goes through a String, which repairs invalid UTF-8 as reading does.
-    mutating func field(utf8 bytes: UnsafeRawBufferPointer) {
-        guard bytes.allSatisfy({ $0 < 0x80 }) else { field(String(decoding: bytes, as: UTF8.self)); return }
-        buffer.append(0x01); buffer.append(contentsOf: bytes); buffer.append(0x1F)
+    mutating func field(utf8 text: UnsafeRawBufferPointer) {
+        guard text.allSatisfy({ $0 < 0x80 }) else { field(String(decoding: text, as: UTF8.self)); return }
+        byte(0x01); bytes(text); byte(0x1F)
     }
 
     /// An integer as its decimal text (`String(v)`'s bytes), written without making the String.
     mutating func int(_ v: Int64?) {
         guard let v else { field(nil); return }
-        buffer.append(0x01)
-        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        reserve(23)  // tag, sign, up to 20 digits, separator
+        out[at] = 0x01
+        at += 1
+        if v < 0 { out[at] = UInt8(ascii: "-"); at += 1 }
         var magnitude = v.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var end = raw.count
-            repeat {
-                end -= 1
-                raw[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.append(contentsOf: raw[end...])
-        }
-        buffer.append(0x1F)
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var i = at + digits
+        repeat {
+            i -= 1
+            out[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        at += digits
+        out[at] = 0x1F
+        at += 1
     }
 
+    /// Ends a row.
     mutating func row() {
-        buffer.append(0x1E)
-        hasher.update(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        byte(0x1E)
+        if at >= StoreDigestWriter.flushBytes { flush() }
+    }
+
+    private mutating func flush() {
+        hasher.update(UnsafeRawBufferPointer(rebasing: out[0..<at]))
+        at = 0
     }
 
     mutating func table(_ name: String) { field(name); row() }
@@ -139,5 +181,24 @@ struct StoreDigestWriter {
         row()
     }
 
-    mutating func finish() -> String { "sha256:" + SHA256Hasher.hex(hasher.finish()) }
+    mutating func finish() -> String {
+        flush()
+        return "sha256:" + SHA256Hasher.hex(hasher.finish())
+    }
+}
+
+/// Owns `StoreDigestWriter`'s buffer (freed with the last writer that uses it).
+private final class DigestStorage {
+    private(set) var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: StoreDigestWriter.flushBytes + (4 << 10), alignment: 8)
+
+    /// A bigger buffer holding the first `keeping` bytes of the current one.
+    func grow(to bytes: Int, keeping: Int) -> UnsafeMutableRawBufferPointer {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 8)
+        if keeping > 0 { bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: keeping) }
+        buffer.deallocate()
+        buffer = bigger
+        return bigger
+    }
+
+    deinit { buffer.deallocate() }
 }
