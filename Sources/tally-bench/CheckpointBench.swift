@@ -14,6 +14,12 @@ func checkpointBenchmark() throws {
     let padding = number("--padding", 9000000)
     let skus = number("--skus", 100000)
     let orderPermille = number("--order-permille", 100)
+    // The incident opens with a price and a stock count for each SKU, and the padding churns
+    // every SKU: an incident shorter than that catalog leaves SKUs only the padded journal
+    // knows, and the two journals would not hold the same state.
+    guard count > 2 * skus else {
+        fail("tally-bench: --events (\(count)) must be more than twice --skus (\(skus)): the incident's catalog comes first and the padding churns every SKU")
+    }
     let dir = benchDirectory("bench-checkpoints")
     let incident = dir + "/incident.ndjson", store = dir + "/store.db", paddingPath = dir + "/padding.ndjson"
     let head = dir + "/head.ndjson", tail = dir + "/tail.ndjson"
