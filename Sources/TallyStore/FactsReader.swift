@@ -10,7 +10,7 @@ import TallySQLite
 /// the other text cells are checked by their storage class and, for the digest, hashed from
 /// SQLite's bytes. The small catalog tables go through `StoreRecord.parse`. Each order is
 /// found once for its lines, and a fulfillment's or refund's lines look their parent up once.
-struct FactsReader {
+struct FactsReader: ~Copyable {
     var facts = StoreFacts()
     private var digest: StoreDigestWriter?
     /// The order whose lines are arriving, and its position in the facts (nil: no such order).
@@ -58,7 +58,7 @@ struct FactsReader {
             let id = try row.text(0)
             if linesOf?.id != id {
                 flushLines()
-                linesOf = (id, position(of: OrderID(id), in: facts.orders, after: &lastOrderPosition))
+                linesOf = (id, Self.position(of: OrderID(id), in: facts.orders, after: &lastOrderPosition))
             }
             // A line without its order is checked, then left out (of the digest too).
             let kept = linesOf?.position != nil
@@ -117,7 +117,7 @@ struct FactsReader {
     /// a parent table and its lines are both read in key order, so the lines' parents come in
     /// the order they were added, and the next one is almost always the next entry (a
     /// comparison in memory read in sequence, instead of a hash probe that misses the cache).
-    private func position<Key: TableKey, Value>(of key: Key, in table: KeyedTable<Key, Value>, after last: inout Int) -> Int? {
+    private static func position<Key: TableKey, Value>(of key: Key, in table: KeyedTable<Key, Value>, after last: inout Int) -> Int? {
         let next = last + 1
         if next < table.keys.count && table.keys[next] == key {
             last = next
@@ -134,8 +134,8 @@ struct FactsReader {
         let id = try row.text(0)
         if parent?.id != id {
             let exists = switch kind {
-            case .fulfillment: position(of: FulfillmentID(id), in: facts.fulfillments, after: &lastParentPosition) != nil
-            case .refund: position(of: RefundID(id), in: facts.refunds, after: &lastParentPosition) != nil
+            case .fulfillment: Self.position(of: FulfillmentID(id), in: facts.fulfillments, after: &lastParentPosition) != nil
+            case .refund: Self.position(of: RefundID(id), in: facts.refunds, after: &lastParentPosition) != nil
             }
             parent = (id, exists)
         }

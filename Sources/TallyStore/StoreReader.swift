@@ -77,17 +77,15 @@ public enum StoreReader {
 /// SHA-256 about 64 KiB at a time (the digest of the concatenation is the same however it
 /// is split). Array appends cost a uniqueness check and a generic copy per field, and one
 /// libcrypto call per row: most of what the digest added to reconcile's store read.
-/// Not to be copied while in use: copies would share the buffer.
-struct StoreDigestWriter {
+/// Not copyable: it owns its buffer and frees it when it goes.
+struct StoreDigestWriter: ~Copyable {
     let hasher = SHA256Hasher()
-    private let storage = DigestStorage()
-    private var out: UnsafeMutableRawBufferPointer
+    private var out = UnsafeMutableRawBufferPointer.allocate(byteCount: StoreDigestWriter.flushBytes + (4 << 10), alignment: 8)
     private var at = 0
 
-    init() {
-        out = storage.buffer
-        hasher.begin()
-    }
+    init() { hasher.begin() }
+
+    deinit { out.deallocate() }
 
     static let flushBytes = 1 << 16
 
@@ -95,8 +93,12 @@ struct StoreDigestWriter {
         if at + n > out.count { grow(n) }
     }
 
+    /// A bigger buffer holding what is written so far.
     @inline(never) private mutating func grow(_ n: Int) {
-        out = storage.grow(to: max(out.count * 2, at + n), keeping: at)
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(out.count * 2, at + n), alignment: 8)
+        if at > 0 { bigger.baseAddress!.copyMemory(from: out.baseAddress!, byteCount: at) }
+        out.deallocate()
+        out = bigger
     }
 
     @inline(__always) private mutating func byte(_ b: UInt8) {
@@ -185,20 +187,4 @@ struct StoreDigestWriter {
         flush()
         return "sha256:" + SHA256Hasher.hex(hasher.finish())
     }
-}
-
-/// Owns `StoreDigestWriter`'s buffer (freed with the last writer that uses it).
-private final class DigestStorage {
-    private(set) var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: StoreDigestWriter.flushBytes + (4 << 10), alignment: 8)
-
-    /// A bigger buffer holding the first `keeping` bytes of the current one.
-    func grow(to bytes: Int, keeping: Int) -> UnsafeMutableRawBufferPointer {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 8)
-        if keeping > 0 { bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: keeping) }
-        buffer.deallocate()
-        buffer = bigger
-        return bigger
-    }
-
-    deinit { buffer.deallocate() }
 }

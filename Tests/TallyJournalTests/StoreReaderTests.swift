@@ -232,6 +232,7 @@ struct StoreDigestGoldenTests {
         #expect(full == expected, "\(full)")
         dir.remove()
     }
+
     @Test("a store whose material passes the digest's buffer several times, with a row bigger than the buffer, keeps its digest")
     func goldenLarge() throws {
         let path = dir.file("large.db")
