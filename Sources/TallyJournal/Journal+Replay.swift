@@ -37,8 +37,10 @@ extension Journal {
         }
         lastReplayCheckpoint = start?.info
         let counts = try? typeCounts()
+        // The journal's events (nil when it does not keep counts by type).
+        let journalEvents = counts.map { Int($0.values.reduce(0, +)) }
         // A cold journal: its replay index's leaf pages read ahead of the scan (see IndexWarmer).
-        let warmer = try? indexWarmer(skipping: start.map { Double($0.truth.applied) / Double(max(1, counts.map { $0.values.reduce(0, +) } ?? 1)) } ?? 0)
+        let warmer = try? indexWarmer(skipping: start.map { Double($0.truth.applied) / Double(max(1, journalEvents ?? 1)) } ?? 0)
         defer { lastReplayWarming = warmer?.stop() }
         started()
         let archives = readArchives
@@ -109,7 +111,7 @@ extension Journal {
                           refunds: Int(counts[.orderRefunded] ?? 0))
         }
         // The events to apply: the journal's count less those a checkpoint already holds.
-        let total = counts.map { Int($0.values.reduce(0, +)) - (start?.truth.applied ?? 0) }
+        let total = journalEvents.map { $0 - (start?.truth.applied ?? 0) }
         var applied = 0
         while true {
             switch handoff.take() {

@@ -68,6 +68,8 @@ extension Journal {
             return s.int64(0)
         }
         let expectedRows = max(0, maxSeq - first + 1)
+        // Whether there are chain anchors to compare (asked once, for the workers and the check after them).
+        let hasAnchors = try wrap { () throws(SQLiteError) in try hasTable("anchors") }
         let count = below + expectedRows  // when every range checks out; a broken one reports its own seq
         let workers = expectedRows >= twoWorkersFrom ? 2 : 1
         var ranges: [ClosedRange<Int64>] = []
@@ -81,7 +83,7 @@ extension Journal {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: rangeList.count) { i in
-                slots[i] = Journal.check(path: path, range: rangeList[i], anchor: rangeList[i].lowerBound == first ? anchorHash : nil,
+                slots[i] = Journal.check(path: path, range: rangeList[i], anchor: rangeList[i].lowerBound == first ? anchorHash : nil, anchors: hasAnchors,
                                          progress: tally)
             }
         }
@@ -104,7 +106,7 @@ extension Journal {
         // (a join of the two tables afterwards was 625k lookups, about 1.8 s at 10M events);
         // an anchor outside the rows has no row to match.
         let badAnchor = try wrap { () throws(SQLiteError) -> Int64? in
-            guard try hasTable("anchors") else { return nil }
+            guard hasAnchors else { return nil }
             let s = try connection.prepare("SELECT seq FROM main.anchors WHERE seq < ? OR seq > ? ORDER BY seq LIMIT 1")
             s.bind(first, at: 1); s.bind(maxSeq, at: 2)
             let outside = try s.step() ? s.int64(0) : nil
@@ -134,7 +136,9 @@ extension Journal {
 
     /// Checks the rows of `range` on a connection of its own.
     /// `anchor`: the chain hash before the range when its predecessor was pruned.
-    static func check(path: String, range: ClosedRange<Int64>, anchor: [UInt8]? = nil, progress: VerifyProgress? = nil) -> RangeCheck {
+    /// `anchors`: whether the journal has an anchors table, whose anchors in the range are
+    /// compared with their rows.
+    static func check(path: String, range: ClosedRange<Int64>, anchor: [UInt8]? = nil, anchors hasAnchors: Bool, progress: VerifyProgress? = nil) -> RangeCheck {
         var result = RangeCheck()
         do throws(SQLiteError) {
             let connection = try Connection(path: path, mode: .readOnly)
@@ -154,8 +158,7 @@ extension Journal {
             var rehasher = ChainRehasher()
             rehasher.previous = previous
             // The range's anchors, stepped alongside the rows (both in seq order).
-            let anchors = try connection.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'anchors'") == nil
-                ? nil : try connection.prepare("SELECT seq, hash FROM anchors WHERE seq BETWEEN ? AND ? ORDER BY seq")
+            let anchors = hasAnchors ? try connection.prepare("SELECT seq, hash FROM anchors WHERE seq BETWEEN ? AND ? ORDER BY seq") : nil
             anchors?.bind(range.lowerBound, at: 1); anchors?.bind(range.upperBound, at: 2)
             var nextAnchor = try anchors?.step() == true ? anchors?.int64(0) : nil
             let hashColumn = Int32(EventRecord.columns.count + 2)
