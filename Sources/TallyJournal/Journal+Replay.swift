@@ -1,12 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import TallyCore
 import TallySQLite
 
 extension Journal {
     /// Events handed from the reading thread to the replaying one at a time.
     static let replayBatchSize = 4096
+    /// Batches read ahead of the one being applied, at most.
+    static let replayBatchesAhead = 4
 
     /// Truth by replaying the journal (contract §4), or truth as of `asOf`:
     /// only events with `occurred_at` ≤ `asOf`. Reads the binary replay record, never JSON.
@@ -45,11 +48,14 @@ extension Journal {
         started()
         let archives = readArchives
         enum Chunk: Sendable {
-            case events([ReplayEvent])
+            case events(ReplayBatch)
             case end
             case failed(any Error)
         }
-        let handoff = Handoff<Chunk>(depth: 4)
+        let handoff = Handoff<Chunk>(depth: Journal.replayBatchesAhead)
+        // The applied batches, back to the reader, empty, to be filled again (at most the
+        // ones ahead, the one being filled and the one being applied exist at once).
+        let emptied = Mutex<[ReplayBatch]>([])
         let path = self.path
         let startPosition = start?.info.position
         let asOfMicros = asOf?.microseconds
@@ -71,8 +77,7 @@ extension Journal {
                 }
                 if let asOfMicros { rows.bind(asOfMicros, at: 3) }
                 if let throughSeq { rows.bind(throughSeq, at: 4) }
-                var batch: [ReplayEvent] = []
-                batch.reserveCapacity(Journal.replayBatchSize)
+                var batch = ReplayBatch(capacity: Journal.replayBatchSize)
                 let seed = TableHash.seed
                 while try rows.step() {
                     let seq = rows.int64(0)
@@ -86,13 +91,10 @@ extension Journal {
                         throw JournalError.notAJournal(path: path, detail: "seq \(seq) has a replay record that does not decode; run `tally verify`")
                     }
                     // The id is looked up afterwards for the few findings that name it.
-                    // Made in the batch and given its hashes there (a local first was one more
-                    // copy of the event, about 140 bytes).
-                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), id: nil, payload: payload))
-                    batch[batch.count - 1].setLookupHashes(hashes)
-                    if batch.count == Journal.replayBatchSize {
+                    batch.append(ReplayEvent(seq: Seq(seq), occurredAt: Timestamp(microseconds: rows.int64(2)), payload: payload, lookupHashes: hashes))
+                    if batch.isFull {
                         guard handoff.put(.events(batch)) else { return }
-                        batch.removeAll(keepingCapacity: true)
+                        batch = emptied.withLock { $0.popLast() } ?? ReplayBatch(capacity: Journal.replayBatchSize)
                     }
                 }
                 if !batch.isEmpty { handoff.put(.events(batch)) }
@@ -115,9 +117,10 @@ extension Journal {
         var applied = 0
         while true {
             switch handoff.take() {
-            case .events(let events):
-                truth.apply(contentsOf: events)
-                applied += events.count
+            case .events(let batch):
+                applied += batch.count
+                truth.apply(emptying: batch)
+                emptied.withLock { $0.append(batch) }
                 progress(applied, total)
             case .end:
                 try wrap { () throws(SQLiteError) in

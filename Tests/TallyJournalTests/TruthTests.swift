@@ -108,6 +108,43 @@ struct TruthTests {
         #expect(truth.replayFindings == expected.replayFindings)
     }
 
+    @Test("one batch filled, applied and filled again (as replay's reader reuses them) gives what one-by-one gives; a dropped full batch frees its events")
+    func reusedBatch() {
+        var history = SyntheticHistory(seed: 12, skuCount: 30)
+        let replayEvents = events((0..<5000).map { _ in history.next() }, withIDs: false)
+        var expected = Truth()
+        for e in replayEvents { expected.apply(e) }
+        let batch = ReplayBatch(capacity: 700)
+        var truth = Truth()
+        var next = 0, runs = 0
+        while next < replayEvents.count && runs < 100 {  // bounded: a batch left full takes no more
+            runs += 1
+            #expect(batch.isEmpty)
+            while !batch.isFull && next < replayEvents.count {
+                var e = replayEvents[next]
+                e.computeLookupHashes()
+                batch.append(e)
+                next += 1
+            }
+            truth.apply(emptying: batch)
+        }
+        #expect(batch.isEmpty && runs == 8)
+        #expect(truth.applied == 5000 && truth.maxSeq == 5000)
+        #expect(truth.orders == expected.orders && truth.fulfillments == expected.fulfillments && truth.refunds == expected.refunds)
+        #expect(truth.stock == expected.stock && truth.prices == expected.prices && truth.discounts == expected.discounts)
+        #expect(truth.replayFindings == expected.replayFindings)
+        // The events given to the batch were copies: the originals are intact.
+        var again = Truth()
+        again.apply(contentsOf: replayEvents)
+        #expect(again.orders == expected.orders && again.stock == expected.stock)
+        // A batch handed over and never applied (a replay cancelled) destroys what it holds.
+        do {
+            let dropped = ReplayBatch(capacity: 3)
+            for e in replayEvents.prefix(3) { dropped.append(e) }
+            #expect(dropped.isFull)
+        }
+    }
+
     @Test("double shipments are found across the chunks their lookups are batched in, and only where a line shipped past its qty")
     func doubleShipmentsAcrossChunks() {
         var lines: [String] = []
