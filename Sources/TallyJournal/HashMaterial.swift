@@ -1,3 +1,4 @@
+import TallyDigest
 import TallySQLite
 
 /// The bytes the hash chain covers for one row: seq, recorded_us and every
@@ -55,61 +56,42 @@ struct HashMaterial {
 
 /// The material of a stored row (seq, recorded_us and the columns of a row selected with
 /// `EventRecord.selectList`), the same bytes `HashMaterial` makes from an `EventRecord`, read
-/// straight from SQLite's column memory into a buffer of its own: verify's hot path, where
-/// building it with Array appends (a uniqueness check and a generic copy per column, 38
-/// columns a row) was a fifth of verify's time.
+/// straight from SQLite's column memory into a `ByteBuffer`: verify's hot path.
 final class RowMaterial {
-    private var buffer: UnsafeMutableRawBufferPointer
-
-    init() { buffer = .allocate(byteCount: 16 << 10, alignment: 8) }
-    deinit { buffer.deallocate() }
+    /// Used by one verify worker at a time: no runtime exclusivity check on each access.
+    @exclusivity(unchecked) private var buffer = ByteBuffer(capacity: 16 << 10)
 
     /// The row's material; valid until the next call.
     func read(row s: Statement) -> UnsafeRawBufferPointer {
-        var writer = Writer(out: buffer)
-        writer.int(s.int64(0)); writer.int(s.int64(1))
+        buffer.count = 0
+        buffer.materialInt(s.int64(0)); buffer.materialInt(s.int64(1))
         for (i, kind) in HashMaterial.kinds.enumerated() {
             let column = Int32(i + 2)
             switch kind {
             case .skip: continue
-            case .int: writer.int(s.optionalInt64(column))
-            case .text: writer.raw(2, s.unsafeTextBytes(column))
-            case .blob: writer.raw(3, s.unsafeRawBytes(column))
+            case .int: buffer.materialInt(s.optionalInt64(column))
+            case .text: buffer.materialRaw(2, s.unsafeTextBytes(column))
+            case .blob: buffer.materialRaw(3, s.unsafeRawBytes(column))
             }
         }
-        buffer = writer.out
-        return UnsafeRawBufferPointer(rebasing: writer.out[0..<writer.at])
+        return buffer.bytes
+    }
+}
+
+extension ByteBuffer {
+    /// `HashMaterial.int`'s bytes.
+    @inline(__always) mutating func materialInt(_ v: Int64?) {
+        guard let v else { append(0); return }
+        append(1)
+        appendBigEndian(v)
     }
 
-    /// Appends to a raw buffer, doubling it when a row does not fit (keeping what is written).
-    private struct Writer {
-        var out: UnsafeMutableRawBufferPointer
-        var at = 0
-
-        mutating func reserve(_ n: Int) {
-            guard at + n > out.count else { return }
-            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(out.count * 2, at + n), alignment: 8)
-            bigger.baseAddress!.copyMemory(from: out.baseAddress!, byteCount: at)
-            out.deallocate()
-            out = bigger
-        }
-
-        mutating func int(_ v: Int64?) {
-            reserve(9)
-            guard let v else { out[at] = 0; at += 1; return }
-            out[at] = 1
-            out.storeBytes(of: v.bigEndian, toByteOffset: at + 1, as: Int64.self)
-            at += 9
-        }
-
-        mutating func raw(_ tag: UInt8, _ v: UnsafeRawBufferPointer?) {
-            guard let v else { reserve(1); out[at] = 0; at += 1; return }
-            reserve(5 + v.count)
-            out[at] = tag
-            out.storeBytes(of: UInt32(v.count).bigEndian, toByteOffset: at + 1, as: UInt32.self)
-            if let base = v.baseAddress, v.count > 0 { (out.baseAddress! + at + 5).copyMemory(from: base, byteCount: v.count) }
-            at += 5 + v.count
-        }
+    /// `HashMaterial.raw`'s bytes.
+    @inline(__always) mutating func materialRaw(_ tag: UInt8, _ v: UnsafeRawBufferPointer?) {
+        guard let v else { append(0); return }
+        append(tag)
+        appendBigEndian(UInt32(v.count))
+        append(v)
     }
 }
 

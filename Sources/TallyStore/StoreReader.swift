@@ -73,92 +73,64 @@ public enum StoreReader {
 /// Hashes store records one row at a time (see `StoreReader.digest`): each field is a tag
 /// byte, its text and 0x1F; each row ends with 0x1E.
 ///
-/// The material is written through raw pointers into a buffer of its own and handed to
-/// SHA-256 about 64 KiB at a time (the digest of the concatenation is the same however it
-/// is split). Array appends cost a uniqueness check and a generic copy per field, and one
-/// libcrypto call per row: most of what the digest added to reconcile's store read.
-/// Not copyable: it owns its buffer and frees it when it goes.
+/// The material goes into a `ByteBuffer` and to SHA-256 about 64 KiB at a time (the digest of
+/// the concatenation is the same however it is split), not one libcrypto call a row.
+/// Not copyable: it owns its buffer.
 struct StoreDigestWriter: ~Copyable {
     let hasher = SHA256Hasher()
-    private var out = UnsafeMutableRawBufferPointer.allocate(byteCount: StoreDigestWriter.flushBytes + (4 << 10), alignment: 8)
-    private var at = 0
+    private var out = ByteBuffer(capacity: StoreDigestWriter.flushBytes + (4 << 10))
 
     init() { hasher.begin() }
 
-    deinit { out.deallocate() }
-
     static let flushBytes = 1 << 16
 
-    @inline(__always) private mutating func reserve(_ n: Int) {
-        if at + n > out.count { grow(n) }
-    }
-
-    /// A bigger buffer holding what is written so far.
-    @inline(never) private mutating func grow(_ n: Int) {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(out.count * 2, at + n), alignment: 8)
-        if at > 0 { bigger.baseAddress!.copyMemory(from: out.baseAddress!, byteCount: at) }
-        out.deallocate()
-        out = bigger
-    }
-
-    @inline(__always) private mutating func byte(_ b: UInt8) {
-        reserve(1)
-        out[at] = b
-        at += 1
-    }
-
-    @inline(__always) private mutating func bytes(_ p: UnsafeRawBufferPointer) {
-        reserve(p.count)
-        if let base = p.baseAddress, p.count > 0 { (out.baseAddress! + at).copyMemory(from: base, byteCount: p.count) }
-        at += p.count
-    }
-
     mutating func field(_ s: String?) {
-        guard var s else { byte(0x00); byte(0x1F); return }
-        byte(0x01)
+        guard var s else { out.append(0x00); out.append(0x1F); return }
+        out.append(0x01)
         // A native string's UTF-8 is contiguous: copied in one go, not scalar by scalar.
-        s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
-        byte(0x1F)
+        s.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
+        out.append(0x1F)
     }
 
     /// A text field from its UTF-8 bytes: the same bytes `field(String)` hashes when they are
     /// ASCII; anything else goes through a String, which repairs invalid UTF-8 as reading does.
     mutating func field(utf8 text: UnsafeRawBufferPointer) {
         guard text.allSatisfy({ $0 < 0x80 }) else { field(String(decoding: text, as: UTF8.self)); return }
-        byte(0x01); bytes(text); byte(0x1F)
+        out.append(0x01); out.append(text); out.append(0x1F)
     }
 
     /// An integer as its decimal text (`String(v)`'s bytes), written without making the String.
     mutating func int(_ v: Int64?) {
         guard let v else { field(nil); return }
-        reserve(23)  // tag, sign, up to 20 digits, separator
-        out[at] = 0x01
-        at += 1
-        if v < 0 { out[at] = UInt8(ascii: "-"); at += 1 }
-        var magnitude = v.magnitude
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 { digits += 1; rest /= 10 }
-        var i = at + digits
-        repeat {
-            i -= 1
-            out[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
-        at += digits
-        out[at] = 0x1F
-        at += 1
+        out.append(atMost: 23) { p in  // tag, sign, up to 20 digits, separator
+            var at = 0
+            p.storeBytes(of: 0x01, toByteOffset: at, as: UInt8.self); at += 1
+            if v < 0 { p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self); at += 1 }
+            var magnitude = v.magnitude
+            var digits = 1
+            var rest = magnitude / 10
+            while rest > 0 { digits += 1; rest /= 10 }
+            var i = at + digits
+            repeat {
+                i -= 1
+                p.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: i, as: UInt8.self)
+                magnitude /= 10
+            } while magnitude > 0
+            at += digits
+            p.storeBytes(of: 0x1F, toByteOffset: at, as: UInt8.self)
+            return at + 1
+        }
     }
 
     /// Ends a row.
     mutating func row() {
-        byte(0x1E)
-        if at >= StoreDigestWriter.flushBytes { flush() }
+        out.append(0x1E)
+        if out.count >= StoreDigestWriter.flushBytes { flush() }
     }
 
     private mutating func flush() {
-        hasher.update(UnsafeRawBufferPointer(rebasing: out[0..<at]))
-        at = 0
+        hasher.update(out.bytes)
+        out.count = 0
     }
 
     mutating func table(_ name: String) { field(name); row() }
