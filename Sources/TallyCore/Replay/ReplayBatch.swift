@@ -40,8 +40,6 @@ public final class ReplayBatch: @unchecked Sendable {
     /// Adds an event (its lookup hashes as they are). The batch must not be full.
     public func append(_ event: consuming ReplayEvent) {
         precondition(count < capacity, "ReplayBatch is full")
-        // Moved in first, then read where it lies (reading the consumed argument first made
-        // the compiler copy it).
         (events + count).initialize(to: event)
         if case .orderPlaced(let p) = events[count].payload {
             let seed = TableHash.seed

@@ -21,7 +21,8 @@ public struct ReplayEvent: Sendable {
 
     /// An event without its id, with the lookup hashes computed where its record was decoded,
     /// from the keys' bytes (`Packing.Reader.string(hash:into:)`): the same values as
-    /// `computeLookupHashes()`, without going through the payload's strings again.
+    /// `computeLookupHashes()`, without going through the payload's strings again. (It still
+    /// copies the event once as it returns it; a `consuming` payload did not change that.)
     public init(seq: Seq, occurredAt: Timestamp, payload: EventPayload, lookupHashes: (first: UInt64, second: UInt64)) {
         self.seq = seq; self.occurredAt = occurredAt; self.id = nil; self.payload = payload
         self.lookupHashes = lookupHashes
@@ -146,7 +147,8 @@ public struct Truth: Sendable {
     /// any result). At a million orders the tables are far larger than the caches, and a
     /// lookup waited on two or three cache misses in turn (the slot, then the key and the
     /// value); fetched a few events ahead, those waits overlap the work on the events before
-    /// them. The hints are read from the batch's memory: no event is copied.
+    /// them. The hints are read from the batch's memory, and each event is moved, not copied
+    /// (nothing in it is retained again).
     /// (Applied where they lie instead, each was copied out all the same: more CPU, measured.)
     public mutating func apply(emptying batch: ReplayBatch) {
         let n = batch.count
