@@ -20,8 +20,9 @@ if "--page-sizes" in args:
 floor_rounds = None
 if "--floor" in args:
     i = args.index("--floor")
-    floor_rounds = int(args[i + 1]) if i + 1 < len(args) and args[i + 1].isdigit() else 3
-    del args[i:i + (2 if i + 1 < len(args) and args[i + 1].isdigit() else 1)]
+    counted = i + 1 < len(args) and args[i + 1].isdigit()
+    floor_rounds = int(args[i + 1]) if counted else 3
+    del args[i:i + (2 if counted else 1)]
 d = tempfile.mkdtemp(dir=args[0] if args else None)
 
 def commits_per_second(indexes, page_size=4096):
