@@ -50,7 +50,7 @@ public enum Packing {
 
         public mutating func string() -> String? {
             guard let count = varint(), count <= UInt64(buffer.count - index) else { return nil }
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[index..<(index + Int(count))]), as: UTF8.self)
+            let text = String(utf8Bytes: UnsafeRawBufferPointer(rebasing: buffer[index..<(index + Int(count))]))
             index += Int(count)
             return text
         }
@@ -61,7 +61,7 @@ public enum Packing {
             guard let range = stringRange() else { return nil }
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[range])
             hash = TableHash.bytes(bytes, seed)
-            return String(decoding: bytes, as: UTF8.self)
+            return String(utf8Bytes: bytes)
         }
 
         /// A string that must be one of `E`'s raw values, matched on its bytes: no String is
