@@ -79,7 +79,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "TallyTestSupport", dependencies: ["TallyCore", "TallyJournal", "TallySQLite"], swiftSettings: strict),
-        .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore", "TallyReports", "TallyTestSupport"], swiftSettings: strict),
         .testTarget(name: "TallyJournalTests", dependencies: ["TallyJournal", "TallySQLite", "TallyStore", "TallyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TallyServerTests",

@@ -55,9 +55,9 @@ struct Reconcile: ParsableCommand {
         let report = outcome.report
         outcome.release()
         if rendering.format == .json && rendering.output == nil {
-            // The largest output: streamed as bytes, never one String.
-            let bytes = Timings.measure("render") { ReconcileJSON.renderBytes(report) }
-            try Output.write(bytes: bytes, to: nil)
+            // The largest output: written as byte pieces, never one String nor one array.
+            let pieces = Timings.measure("render") { ReconcileJSON.renderPieces(report) }
+            for piece in pieces { try Output.write(bytes: piece, to: nil) }
         } else {
             let rendered: String = Timings.measure("render") {
                 switch rendering.format {
