@@ -67,8 +67,18 @@ public enum Reconciler {
         // Sort positions, not the findings themselves (a Finding is large to move), then put
         // the findings in that order in place, cycle by cycle, rather than in a second array.
         // (Compared through a buffer pointer: borrowed, no copy and retain of each finding.)
+        // Each finding's `ReportOrderPrefix` decides most comparisons with two integer
+        // compares; only findings whose prefixes are equal are compared in full (the
+        // comparisons of Strings were half of the diff's instructions at 1M events).
         var order = all.withUnsafeBufferPointer { buffer in
-            buffer.indices.sorted { Finding.reportOrder(buffer[$0], buffer[$1]) }
+            let ranks = FindingKind.reportRanks
+            let prefixes = buffer.map { ReportOrderPrefix($0, kindRank: ranks[$0.kind] ?? 0) }
+            return buffer.indices.sorted { i, j in
+                let a = prefixes[i], b = prefixes[j]
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                return Finding.reportOrder(buffer[i], buffer[j])
+            }
         }
         for start in order.indices where order[start] != start {
             var i = start
@@ -209,6 +219,35 @@ public enum Reconciler {
         }
         for code in store.discounts.keys where !(truth.discounts[code]?.everUpserted ?? false) {
             out.append(caused(.unjournaledDiscount, .warning, [("code", code.rawValue)], by: nil))
+        }
+    }
+}
+
+extension FindingKind {
+    /// Each kind's place in report order (by raw value, as `<` orders kinds).
+    static var reportRanks: [FindingKind: Int] {
+        Dictionary(uniqueKeysWithValues: allCases.sorted().enumerated().map { ($0.element, $0.offset) })
+    }
+}
+
+/// The start of a finding's place in report order (contract §7) as two integers: severity,
+/// kind, then the first 14 bytes of its first key value, big-endian, padded with zero
+/// bytes. When two prefixes differ, their order is the findings' `Finding.reportOrder`
+/// (a zero pad sorts below any byte, as a shorter string sorts before a longer one that
+/// starts with it; a finding without a key sorts before one with a key, as its shorter key
+/// does); when they are equal, the findings must be compared in full.
+struct ReportOrderPrefix {
+    var high: UInt64
+    var low: UInt64
+
+    init(_ f: Finding, kindRank: Int) {
+        high = UInt64(f.severity.rank) << 56 | UInt64(kindRank & 0xFF) << 48
+        low = 0
+        guard var value = f.key.first?.value else { return }
+        value.withUTF8 { bytes in
+            for (i, byte) in bytes.prefix(14).enumerated() {
+                if i < 6 { high |= UInt64(byte) << (40 - 8 * i) } else { low |= UInt64(byte) << (56 - 8 * (i - 6)) }
+            }
         }
     }
 }
