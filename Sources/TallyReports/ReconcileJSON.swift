@@ -174,6 +174,8 @@ public enum ReconcileJSON {
         }
     }
 
+    /// A finding's JSON value (contract §7). `writeFinding` writes the same members for the
+    /// report: a member added here must be added there (`ReconcileJSONTests` compares them).
     public static func finding(_ f: Finding) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("kind", .string(f.kind.rawValue)),
