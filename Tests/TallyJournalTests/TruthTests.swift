@@ -137,12 +137,34 @@ struct TruthTests {
         var again = Truth()
         again.apply(contentsOf: replayEvents)
         #expect(again.orders == expected.orders && again.stock == expected.stock)
-        // A batch handed over and never applied (a replay cancelled) destroys what it holds.
+        // A batch handed over and never applied (a replay cancelled) destroys what it holds:
+        // afterwards the lines array an event in it carried is ours alone again, so appending
+        // to it (capacity reserved) happens in place instead of copying.
+        let line = OrderLine(lineID: LineID("1"), sku: SKU("S"), qty: 1, unitPrice: 1, discount: 0)
+        func placement(_ lines: [OrderLine]) -> ReplayEvent {
+            ReplayEvent(seq: Seq(1), occurredAt: Timestamp(microseconds: 1), id: nil, payload: .orderPlaced(OrderPlaced(
+                orderID: OrderID("o"), location: Location("m"), currency: "EUR", lines: lines, total: 1, customerEmail: nil, discountCodes: [])))
+        }
+        var lines = [line]
+        lines.reserveCapacity(8)
+        let base = lines.withUnsafeBufferPointer { $0.baseAddress }
         do {
             let dropped = ReplayBatch(capacity: 3)
-            for e in replayEvents.prefix(3) { dropped.append(e) }
+            dropped.append(placement(lines))
+            for e in replayEvents.prefix(2) { dropped.append(e) }
             #expect(dropped.isFull)
         }
+        lines.append(line)
+        #expect(lines.withUnsafeBufferPointer { $0.baseAddress } == base)
+        // The check can fail: with the array still held elsewhere, the append copies it.
+        var held = [line]
+        held.reserveCapacity(8)
+        let heldBase = held.withUnsafeBufferPointer { $0.baseAddress }
+        let kept = ReplayBatch(capacity: 1)
+        kept.append(placement(held))
+        held.append(line)
+        #expect(held.withUnsafeBufferPointer { $0.baseAddress } != heldBase)
+        #expect(kept.isFull)
     }
 
     @Test("double shipments are found across the chunks their lookups are batched in, and only where a line shipped past its qty")
