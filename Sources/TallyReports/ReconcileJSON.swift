@@ -161,16 +161,9 @@ public enum ReconcileJSON {
 
     /// `String(v)`'s bytes, written without making the String.
     static func writeDecimal(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = v.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var at = 20
-            repeat {
-                at -= 1
-                digits[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at..<20]))
+        withUnsafeTemporaryAllocation(byteCount: DecimalText.maxBytes, alignment: 1) { digits in
+            let n = DecimalText.write(v, to: digits.baseAddress!)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[0..<n]))
         }
     }
 

@@ -102,21 +102,9 @@ struct StoreDigestWriter: ~Copyable {
     /// An integer as its decimal text (`String(v)`'s bytes), written without making the String.
     mutating func int(_ v: Int64?) {
         guard let v else { field(nil); return }
-        out.append(atMost: 23) { p in  // tag, sign, up to 20 digits, separator
-            var at = 0
-            p.storeBytes(of: 0x01, toByteOffset: at, as: UInt8.self); at += 1
-            if v < 0 { p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self); at += 1 }
-            var magnitude = v.magnitude
-            var digits = 1
-            var rest = magnitude / 10
-            while rest > 0 { digits += 1; rest /= 10 }
-            var i = at + digits
-            repeat {
-                i -= 1
-                p.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: i, as: UInt8.self)
-                magnitude /= 10
-            } while magnitude > 0
-            at += digits
+        out.append(atMost: DecimalText.maxBytes + 2) { p in  // tag, the digits, separator
+            p.storeBytes(of: 0x01, toByteOffset: 0, as: UInt8.self)
+            let at = 1 + DecimalText.write(v, to: p + 1)
             p.storeBytes(of: 0x1F, toByteOffset: at, as: UInt8.self)
             return at + 1
         }

@@ -224,10 +224,9 @@ public enum Reconciler {
 }
 
 extension FindingKind {
-    /// Each kind's place in report order (by raw value, as `<` orders kinds).
-    static var reportRanks: [FindingKind: Int] {
+    /// Each kind's place in report order (by raw value, as `<` orders kinds), built once.
+    static let reportRanks: [FindingKind: Int] =
         Dictionary(uniqueKeysWithValues: allCases.sorted().enumerated().map { ($0.element, $0.offset) })
-    }
 }
 
 /// The start of a finding's place in report order (contract §7) as two integers: severity,
